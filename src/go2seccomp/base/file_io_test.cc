@@ -1,0 +1,85 @@
+#include "go2seccomp/base/file_io.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace go2seccomp {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FileIoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "g2s-fileio-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    ::chmod(dir_.c_str(), 0755);
+    fs::remove_all(dir_);
+  }
+  fs::path dir_;
+};
+
+TEST_F(FileIoTest, MapsFileContents) {
+  const auto p = (dir_ / "f").string();
+  std::ofstream(p) << "\x7f" "ELF";
+  auto f = MappedFile::Open(p);
+  ASSERT_TRUE(f) << f.error().message;
+  ASSERT_EQ(f->bytes().size(), 4u);
+  EXPECT_EQ(f->bytes()[1], 'E');
+}
+
+TEST_F(FileIoTest, MissingFileIsNotFoundAndNamesPath) {
+  const auto p = (dir_ / "nope").string();
+  auto f = MappedFile::Open(p);
+  ASSERT_FALSE(f);
+  EXPECT_EQ(f.error().code, ErrorCode::kNotFound);
+  EXPECT_NE(f.error().message.find(p), std::string::npos);
+}
+
+TEST_F(FileIoTest, DirectoryIsIoError) {
+  auto f = MappedFile::Open(dir_.string());
+  ASSERT_FALSE(f);
+  EXPECT_EQ(f.error().code, ErrorCode::kIo);
+}
+
+TEST_F(FileIoTest, AtomicWriteReplacesAndLeavesNoTemp) {
+  const auto p = (dir_ / "out.json").string();
+  ASSERT_TRUE(WriteFileAtomically(p, "old"));
+  ASSERT_TRUE(WriteFileAtomically(p, "new contents"));
+  EXPECT_EQ(*ReadTextFile(p), "new contents");
+  int n = 0;
+  for (auto& e : fs::directory_iterator(dir_)) {
+    (void)e;
+    ++n;
+  }
+  EXPECT_EQ(n, 1);
+}
+
+TEST_F(FileIoTest, UnwritableDirectoryFailsWithoutOutput) {
+  // procfs refuses new files even to root, unlike a chmod 0555 directory.
+  const std::string p = "/proc/g2s-out.json";
+  auto r = WriteFileAtomically(p, "x");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kIo);
+  EXPECT_NE(r.error().message.find(p), std::string::npos);
+  EXPECT_FALSE(fs::exists(p));
+}
+
+TEST_F(FileIoTest, MissingDirectoryFailsWithPath) {
+  const auto p = (dir_ / "no" / "such" / "out.json").string();
+  auto r = WriteFileAtomically(p, "x");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find(p), std::string::npos);
+  EXPECT_FALSE(fs::exists(p));
+}
+
+}  // namespace
+}  // namespace go2seccomp

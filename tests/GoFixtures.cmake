@@ -1,0 +1,41 @@
+# Builds the Go fixture programs in testdata/go with the Go toolchain found on
+# the machine (Debian's golang-go, Go 1.19), in several variants, into
+# ${G2S_FIXTURE_DIR}/<variant>/<name>. Tests find them through the
+# G2S_FIXTURE_DIR compile definition. Nothing here touches the network: the
+# fixtures use the standard library only.
+find_program(G2S_GO_EXECUTABLE go REQUIRED
+             HINTS /usr/lib/go/bin /usr/lib/go-1.19/bin)
+set(G2S_FIXTURE_DIR ${PROJECT_BINARY_DIR}/fixtures CACHE INTERNAL "")
+set(G2S_FIXTURES hello mkdir httpsrv execproc filecopy rawsys varsys)
+# variant -> GOARCH and extra build flags.
+set(G2S_FIXTURE_VARIANTS amd64 amd64-pie amd64-stripped arm64)
+set(_flags_amd64 "")
+set(_flags_amd64-pie "-buildmode=pie")
+set(_flags_amd64-stripped "-ldflags=-s -w")
+set(_flags_arm64 "")
+set(_goarch_amd64 amd64)
+set(_goarch_amd64-pie amd64)
+set(_goarch_amd64-stripped amd64)
+set(_goarch_arm64 arm64)
+
+set(_src ${CMAKE_CURRENT_SOURCE_DIR}/testdata/go)
+set(_outputs)
+foreach(variant IN LISTS G2S_FIXTURE_VARIANTS)
+  foreach(name IN LISTS G2S_FIXTURES)
+    set(out ${G2S_FIXTURE_DIR}/${variant}/${name})
+    file(GLOB _deps ${_src}/${name}/*.go)
+    add_custom_command(
+      OUTPUT ${out}
+      COMMAND ${CMAKE_COMMAND} -E env
+              CGO_ENABLED=0 GOOS=linux GOARCH=${_goarch_${variant}}
+              GOCACHE=${PROJECT_BINARY_DIR}/gocache GOPATH=${PROJECT_BINARY_DIR}/gopath
+              GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local GO111MODULE=on
+              ${G2S_GO_EXECUTABLE} build ${_flags_${variant}} -o ${out} ./${name}
+      WORKING_DIRECTORY ${_src}
+      DEPENDS ${_deps} ${_src}/go.mod
+      COMMENT "go build ${variant}/${name}"
+      VERBATIM)
+    list(APPEND _outputs ${out})
+  endforeach()
+endforeach()
+add_custom_target(go_fixtures ALL DEPENDS ${_outputs})

@@ -1,0 +1,3 @@
+module go2seccomp.test/fixtures
+
+go 1.19
