@@ -18,7 +18,7 @@ set(_goarch_amd64-pie amd64)
 set(_goarch_amd64-stripped amd64)
 set(_goarch_arm64 arm64)
 
-set(_src ${CMAKE_CURRENT_SOURCE_DIR}/testdata/go)
+set(_src ${PROJECT_SOURCE_DIR}/tests/testdata/go)
 set(_outputs)
 foreach(variant IN LISTS G2S_FIXTURE_VARIANTS)
   foreach(name IN LISTS G2S_FIXTURES)

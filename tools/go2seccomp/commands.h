@@ -1,0 +1,28 @@
+// The CLI's subcommands: each lives in its own file and registers itself on
+// the CLI11 app. main.cc calls every Add*Command, parses, and runs the chosen
+// subcommand's callback; a callback returns the process exit code and
+// reports errors through ReportError (the one place Error becomes text).
+#ifndef GO2SECCOMP_TOOLS_COMMANDS_H_
+#define GO2SECCOMP_TOOLS_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+#include "go2seccomp/base/error.h"
+
+namespace go2seccomp::cli {
+
+// Set by a subcommand's parse callback; main() runs it after parsing.
+using Runner = std::function<int()>;
+
+// Prints "go2seccomp: <message>" to stderr and returns the exit code for
+// the error's code (base/error.h ExitCodeFor).
+int ReportError(const Error& error);
+
+void AddAnalyzeCommand(CLI::App& app, Runner* run);  // analyze.cc (and the classic BIN OUT form)
+void AddExecCommand(CLI::App& app, Runner* run);     // exec.cc
+
+}  // namespace go2seccomp::cli
+
+#endif  // GO2SECCOMP_TOOLS_COMMANDS_H_
