@@ -7,9 +7,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "go2seccomp/base/error.h"
+#include "go2seccomp/profile/profile.h"
 
 namespace go2seccomp::cli {
 
@@ -19,6 +23,28 @@ using Runner = std::function<int()>;
 // Prints "go2seccomp: <message>" to stderr and returns the exit code for
 // the error's code (base/error.h ExitCodeFor).
 int ReportError(const Error& error);
+
+// What `analyze` (and `exec --analyze`) take besides the binary.
+struct AnalyzeSettings {
+  std::vector<std::string> with;  // more binaries to cover (children)
+  bool strict = false;
+  bool quiet = false;
+  bool stats = false;
+  bool no_name_rules = false;
+  int errno_ret = EPERM;
+};
+
+// Human-readable lines about what was analysed, and the number of findings
+// (printed to stderr as they are found).
+struct AnalyzeSummary {
+  std::vector<std::string> lines;
+  std::size_t findings = 0;
+};
+
+// Analyzes `binary` (and settings.with) into a profile (analyze.cc).
+Result<profile::Profile> AnalyzeToProfile(const std::string& binary,
+                                          const AnalyzeSettings& settings,
+                                          AnalyzeSummary* summary);
 
 void AddAnalyzeCommand(CLI::App& app, Runner* run);  // analyze.cc (and the classic BIN OUT form)
 void AddExecCommand(CLI::App& app, Runner* run);     // exec.cc

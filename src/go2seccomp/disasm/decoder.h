@@ -6,7 +6,9 @@
 //     dec->Decode(code.subspan(off), text_addr + off, &insn);
 //
 // A decoder is configured once and is then stateless: Decode() is const,
-// allocation-free and safe to call from several threads at once.
+// allocation-free and safe to call from several threads at once. (The arm64
+// decoder opens one Capstone handle per thread on that thread's first
+// Decode(); later calls do not allocate.)
 #ifndef GO2SECCOMP_DISASM_DECODER_H_
 #define GO2SECCOMP_DISASM_DECODER_H_
 

@@ -1,21 +1,24 @@
 // Our small instruction IR: what the syscall analysis needs to know about one
 // machine instruction, independent of the architecture and of the decoder
-// library behind it (Zydis for x86-64, Capstone for arm64).
+// library behind it (Zydis for x86-64; an own A64 decoder with Capstone as
+// validity oracle for arm64).
 //
 // An Instruction is its control flow (Flow + branch target) plus up to
 // kMaxOps micro-operations describing its effect on registers and memory,
 // executed in order:
 //
-//   MOVL $0x102, AX        -> flow kNext, ops: [Move(AX:4 <- imm 0x102)]
-//   MOVQ AX, 0x8(SP)       -> ops: [Move(mem[SP+8]:8 <- AX:8)]
-//   PUSHQ BP               -> ops: [AddImm(SP <- SP + -8), Move(mem[SP+0]:8 <- BP)]
+//   MOVL $0x102, AX    -> flow kNext, ops: [Move(AX:4 <- imm 0x102)]
+//   MOVQ AX, 0x8(SP)   -> ops: [Move(mem[SP+8]:8 <- AX:8)]
+//   PUSHQ BP           -> ops: [AddImm(SP <- SP + -8),
+//                               Move(mem[SP+0]:8 <- BP)]
 //   STP (R29, R30), -16(RSP)! (pre-index)
-//                          -> ops: [AddImm(SP <- SP + -16), Move(mem[SP+0] <- R29),
-//                                   Move(mem[SP+8] <- R30)]
-//   SYSCALL                -> flow kSyscall, ops: [Clobber(AX), Clobber(CX), Clobber(R11)]
-//   CALL runtime.foo       -> flow kCall, target; no ops (the analysis models
-//                             the return-address push and the clobbers)
-//   anything else          -> Clobber of every register/memory it writes
+//                      -> ops: [AddImm(SP <- SP + -16), Move(mem[SP+0] <- R29),
+//                               Move(mem[SP+8] <- R30)]
+//   SYSCALL            -> flow kSyscall,
+//                         ops: [Clobber(AX), Clobber(CX), Clobber(R11)]
+//   CALL runtime.foo   -> flow kCall, target; no ops (the analysis models
+//                         the return-address push and the clobbers)
+//   anything else      -> Clobber of every register/memory it writes
 //
 // The contract that keeps the analysis sound: every register or memory
 // location an instruction may write appears in `ops` (as a precise Move /
@@ -45,20 +48,29 @@ inline constexpr Reg kPc = 34;    // pc-relative addressing base
 inline constexpr Reg kNumTrackedRegs = 35;
 
 struct MemRef {
-  Reg base = kNoReg;  // kPc for rip/pc-relative; disp is then the absolute address
+  // kPc for rip/pc-relative; disp is then the absolute address.
+  Reg base = kNoReg;
   Reg index = kNoReg;
   std::uint8_t scale = 1;
   std::int64_t disp = 0;
+  // The address has a part the IR cannot name, so it is unknown: an FS/GS
+  // segment base (x86-64 TLS, e.g. Go's `MOVQ FS:-8, R14` that loads g) or a
+  // 32-bit address-size register. base/index/disp are then informative only;
+  // a write through it may go anywhere, a read gives an unknown value.
+  bool opaque_base = false;
   bool operator==(const MemRef&) const = default;
 };
 
 struct Operand {
   enum class Kind : std::uint8_t { kNone, kReg, kImm, kMem };
   Kind kind = Kind::kNone;
-  std::uint8_t size = 0;  // bytes accessed: 1, 2, 4, 8 (16+ for vectors)
-  Reg reg = kNoReg;       // kReg
-  std::int64_t imm = 0;   // kImm (already sign/zero-extended to the dst size)
-  MemRef mem;             // kMem
+  // Bytes accessed: 1, 2, 4, 8 (16+ for vectors). A memory operand of size 0
+  // has an extent the IR does not know (x86 REP STOS/MOVS write RCX
+  // elements; XSAVE/FXSAVE areas); treat it as "from this address onwards".
+  std::uint8_t size = 0;
+  Reg reg = kNoReg;      // kReg
+  std::int64_t imm = 0;  // kImm (already sign/zero-extended to the dst size)
+  MemRef mem;            // kMem
 
   static Operand Register(Reg r, std::uint8_t size) {
     Operand o;
@@ -109,28 +121,29 @@ struct MicroOp {
 };
 
 enum class Flow : std::uint8_t {
-  kNext,           // falls through to the next instruction
-  kJump,           // unconditional direct jump to `target`
-  kCondJump,       // direct jump to `target` or fall through
-  kIndirectJump,   // jump through a register/memory (jump tables, tail calls)
-  kCall,           // direct call to `target`, returns to the next instruction
-  kIndirectCall,   // call through a register/memory
-  kReturn,         // RET
-  kSyscall,        // the arch's system call instruction: SYSCALL (x86-64),
-                   // SVC #0 (arm64), INT $0x80 (i386), SWI/SVC #0 (arm)
-  kForeignSyscall, // a system call entry of another ABI: INT $0x80 or
-                   // SYSENTER in x86-64 code reach the i386 table; the
-                   // numbers differ, so it is reported, never resolved
-                   // against the native table
-  kHalt,           // never falls through: UD2, HLT, INT3, BRK, UDF
-  kInvalid,        // bytes that do not decode
+  kNext,            // falls through to the next instruction
+  kJump,            // unconditional direct jump to `target`
+  kCondJump,        // direct jump to `target` or fall through
+  kIndirectJump,    // jump through a register/memory (jump tables, tail calls)
+  kCall,            // direct call to `target`, returns to the next instruction
+  kIndirectCall,    // call through a register/memory
+  kReturn,          // RET
+  kSyscall,         // the arch's system call instruction: SYSCALL (x86-64),
+                    // SVC #0 (arm64), INT $0x80 (i386), SWI/SVC #0 (arm)
+  kForeignSyscall,  // a system call entry of another ABI: INT $0x80 or
+                    // SYSENTER in x86-64 code reach the i386 table; the
+                    // numbers differ, so it is reported, never resolved
+                    // against the native table
+  kHalt,            // never falls through: UD2, HLT, INT3, BRK, UDF
+  kInvalid,         // bytes that do not decode
 };
 
 struct Instruction {
   static constexpr int kMaxOps = 6;
 
   std::uint64_t address = 0;
-  std::uint8_t length = 0;  // bytes; never 0 once decoded (kInvalid: 1 on x86, 4 on arm64)
+  // Bytes; never 0 once decoded (kInvalid: 1 on x86, 4 on arm64).
+  std::uint8_t length = 0;
   Flow flow = Flow::kNext;
   std::uint64_t target = 0;  // kJump, kCondJump, kCall
   // SVC/SWI immediate or INT vector, for kSyscall / kForeignSyscall.
@@ -143,6 +156,21 @@ struct Instruction {
   bool clobbers_all_registers = false;
   std::uint8_t num_ops = 0;
   std::array<MicroOp, kMaxOps> ops{};
+
+  // Back to a fresh kNext instruction at `addr` with no ops. The op slots
+  // past num_ops are left as they are (never read): not rewriting the
+  // ~500-byte array keeps a decoder's hot loop cheap.
+  void Reset(std::uint64_t addr) {
+    address = addr;
+    length = 0;
+    flow = Flow::kNext;
+    target = 0;
+    trap_imm = 0;
+    literal_address = 0;
+    literal_size = 0;
+    clobbers_all_registers = false;
+    num_ops = 0;
+  }
 
   // Appends an op; on overflow sets clobbers_all_registers instead.
   void AddOp(const MicroOp& op) {
@@ -168,7 +196,15 @@ struct Instruction {
 };
 
 // One-line rendering used by the decoder table tests and debug output, e.g.
-// "mov r0:4 <- #0x102" or "syscall; clobber r0:8, r1:8, r11:8".
+// "mov r0:4 <- #0x102", "add sp <- sp + -0x18", "call 0x401000" or
+// "syscall; clobber r0:8 r1:8 r11:8". Stable: tests compare it verbatim.
+// Registers print arch-neutrally as r<n>:<size>, sp, zero, pc (with ":4"
+// for a 4-byte sp/zero); memory as [base+index*scale+disp]:size, with the
+// absolute address for pc-relative ([0x4c1000]:8) and a leading "?" when
+// opaque_base is set ([?-0x8]:8); immediates as #0x102 / #-0x8. The flow
+// comes first when it is not kNext ("jcc 0x4011b9", "call*",
+// "foreign-syscall #0x80"), consecutive clobbers share one "clobber"; an
+// instruction without ops and flow prints "nop".
 std::string ToString(const Instruction& insn);
 std::string ToString(const Operand& op);
 const char* FlowName(Flow flow);

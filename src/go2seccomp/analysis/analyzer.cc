@@ -1,0 +1,578 @@
+#include "go2seccomp/analysis/analyzer.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "go2seccomp/analysis/function_flow.h"
+#include "go2seccomp/analysis/name_rules.h"
+#include "go2seccomp/analysis/scan.h"
+#include "go2seccomp/disasm/decoder.h"
+#include "go2seccomp/syscalls/table.h"
+
+namespace go2seccomp::analysis {
+
+using disasm::Flow;
+using disasm::Instruction;
+
+const char* FindingKindName(Finding::Kind kind) {
+  switch (kind) {
+    case Finding::Kind::kUnresolvedNumber:
+      return "unresolved-number";
+    case Finding::Kind::kUnknownNumber:
+      return "unknown-number";
+    case Finding::Kind::kForeignSyscall:
+      return "foreign-syscall";
+    case Finding::Kind::kBadTrap:
+      return "bad-trap";
+    case Finding::Kind::kWrapperAddressTaken:
+      return "wrapper-address-taken";
+    case Finding::Kind::kOutsideGoFunctions:
+      return "outside-go-functions";
+    case Finding::Kind::kUndecodable:
+      return "undecodable";
+  }
+  return "finding";
+}
+
+std::set<int> Report::Numbers() const {
+  std::set<int> out;
+  for (const auto& [nr, u] : uses) out.insert(nr);
+  return out;
+}
+
+std::optional<std::size_t> Program::FuncAt(std::uint64_t pc) const {
+  auto it = std::upper_bound(funcs.begin(), funcs.end(), pc,
+                             [](std::uint64_t a, const Function& f) { return a < f.entry; });
+  if (it == funcs.begin()) return std::nullopt;
+  --it;
+  if (pc >= it->end) return std::nullopt;
+  return static_cast<std::size_t>(it - funcs.begin());
+}
+
+std::optional<std::size_t> Program::FuncWithEntry(std::uint64_t entry) const {
+  auto it = std::lower_bound(funcs.begin(), funcs.end(), entry,
+                             [](const Function& f, std::uint64_t a) { return f.entry < a; });
+  if (it == funcs.end() || it->entry != entry) return std::nullopt;
+  return static_cast<std::size_t>(it - funcs.begin());
+}
+
+std::optional<Bytes> Program::CodeAt(std::uint64_t addr, std::uint64_t size) const {
+  for (const Region& r : code) {
+    if (r.Contains(addr) && size <= r.bytes.size() - (addr - r.vaddr)) {
+      return r.bytes.subspan(addr - r.vaddr, size);
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// Runs fn(i) for i in [0, n) on `threads` threads.
+template <class Fn>
+void ParallelFor(std::size_t n, int threads, Fn&& fn) {
+  if (threads <= 1 || n < 16) {
+    for (std::size_t i = 0; i < n; ++i) fn(i, 0);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (std::size_t i; (i = next.fetch_add(1)) < n;) fn(i, t);
+    });
+  }
+  for (auto& th : pool) th.join();
+}
+
+// Decodes [f.entry, f.end) linearly. On arm64, words that an earlier
+// LDR (literal) in the same function reads are data and are skipped
+// (Go's arm64 assembler puts literal pools after the code).
+void DecodeFunction(const disasm::Decoder& dec, const Program& p, const Function& f,
+                    std::vector<Instruction>* out) {
+  out->clear();
+  auto bytes = p.CodeAt(f.entry, f.end - f.entry);
+  if (!bytes) return;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> literals;  // [start, end)
+  Instruction insn;
+  std::uint64_t off = 0;
+  while (off < bytes->size()) {
+    const std::uint64_t addr = f.entry + off;
+    bool skipped = false;
+    for (const auto& [lo, hi] : literals) {
+      if (addr >= lo && addr < hi) {
+        off = hi - f.entry;
+        skipped = true;
+        break;
+      }
+    }
+    if (skipped) continue;
+    dec.Decode(bytes->subspan(off), addr, &insn);
+    if (insn.length == 0) insn.length = 1;  // never loop forever
+    if (insn.literal_address > addr && insn.literal_address < f.end) {
+      std::uint64_t size = std::max<std::uint64_t>(insn.literal_size, 4);
+      size = (size + 3) & ~std::uint64_t{3};
+      literals.emplace_back(insn.literal_address, insn.literal_address + size);
+    }
+    out->push_back(insn);
+    off += insn.length;
+  }
+}
+
+struct FuncResult {
+  bool analyzed = false;
+  std::vector<SiteValue> sites;
+  std::size_t instructions = 0;
+  // Instruction starts whose flow is kInvalid, as [start, end) byte ranges:
+  // a syscall candidate inside one of them was not decoded.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> invalid;
+  std::vector<std::uint64_t> insn_starts;  // only kept when candidates exist
+};
+
+class Env : public FlowEnv {
+ public:
+  Env(const Program& p, const std::unordered_map<std::uint64_t, std::vector<EntryLoc>>& w)
+      : p_(p), wrappers_(w) {}
+  std::span<const EntryLoc> WrapperLocs(std::uint64_t target) const override {
+    auto it = wrappers_.find(target);
+    if (it == wrappers_.end()) return {};
+    return it->second;
+  }
+  std::optional<std::uint32_t> ArgsSize(std::uint64_t target) const override {
+    auto i = p_.FuncWithEntry(target);
+    if (!i) return std::nullopt;
+    // Assembly functions without a declared frame size carry
+    // ArgsSizeUnknown (-0x80000000, Go runtime/symtab.go).
+    if (p_.funcs[*i].args >= 0x80000000u) return std::nullopt;
+    return p_.funcs[*i].args;
+  }
+  std::optional<std::int64_t> SpDeltaAt(std::uint64_t pc) const override {
+    if (!p_.sp_delta_for) return std::nullopt;
+    return p_.sp_delta_for(pc);
+  }
+
+ private:
+  const Program& p_;
+  const std::unordered_map<std::uint64_t, std::vector<EntryLoc>>& wrappers_;
+};
+
+class Analyzer {
+ public:
+  Analyzer(const Program& p, const Options& o) : p_(p), opt_(o), cfg_(FlowConfigFor(p.arch)) {}
+  Report Run();
+
+ private:
+  void AnalyzeFunctions(const std::vector<std::uint32_t>& funcs);
+  // Merges entry locations from a function's sites into the wrapper table;
+  // returns true if that function's wrapper locations grew.
+  bool UpdateWrapper(std::uint32_t func, const std::vector<EntryLoc>& locs, bool by_name);
+  void Finalize(Report* r, const std::vector<std::uint64_t>& candidates);
+  // Values of globals loaded as syscall numbers, for the ones nothing can
+  // write (see ResolveGlobals).
+  void ResolveGlobals();
+  std::optional<std::uint64_t> ReadData(std::uint64_t addr, int size) const;
+  void AddFinding(Report* r, Finding::Kind kind, std::uint64_t pc, std::string detail) const;
+
+  const Program& p_;
+  const Options& opt_;
+  FlowConfig cfg_;
+  std::unique_ptr<disasm::Decoder> decoder_;
+  std::unordered_map<std::uint32_t, FuncResult> results_;
+  // Wrapper entry address -> locations of the number (what FlowEnv serves).
+  std::unordered_map<std::uint64_t, std::vector<EntryLoc>> wrapper_locs_;
+  std::map<std::uint32_t, WrapperInfo> wrappers_;
+  std::set<std::uint32_t> covered_;  // functions whose unresolved sites a name rule covers
+  std::set<std::uint64_t> candidate_set_;
+  // Global (addr, size) -> its constant value, or why it is not one.
+  struct GlobalValue {
+    std::optional<std::int64_t> value;
+    std::string why_not;
+  };
+  std::map<std::pair<std::uint64_t, int>, GlobalValue> globals_;
+  Stats stats_;
+  const char* trace_func_ = std::getenv("G2S_TRACE_FUNC");
+};
+
+void Analyzer::AnalyzeFunctions(const std::vector<std::uint32_t>& funcs) {
+  const int threads = opt_.threads > 0 ? opt_.threads
+                                       : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<FuncResult> out(funcs.size());
+  std::vector<std::vector<Instruction>> scratch(threads);
+  Env env(p_, wrapper_locs_);
+  ParallelFor(funcs.size(), threads, [&](std::size_t i, int t) {
+    const Function& f = p_.funcs[funcs[i]];
+    auto& insns = scratch[t];
+    DecodeFunction(*decoder_, p_, f, &insns);
+    FuncResult& r = out[i];
+    r.analyzed = true;
+    r.instructions = insns.size();
+    for (const Instruction& insn : insns) {
+      if (insn.flow == Flow::kInvalid) {
+        if (!r.invalid.empty() && r.invalid.back().second == insn.address) {
+          r.invalid.back().second = insn.address + insn.length;
+        } else {
+          r.invalid.emplace_back(insn.address, insn.address + insn.length);
+        }
+      }
+    }
+    auto first = candidate_set_.lower_bound(f.entry);
+    if (first != candidate_set_.end() && *first < f.end) {
+      r.insn_starts.reserve(insns.size());
+      for (const Instruction& insn : insns) r.insn_starts.push_back(insn.address);
+    }
+    FlowConfig cfg = cfg_;
+    if (trace_func_ && f.name == trace_func_) {
+      cfg.trace = true;
+      std::fprintf(stderr, "%s:\n", trace_func_);
+    }
+    r.sites = AnalyzeInstructions(insns, f.entry, f.end, cfg, env).sites;
+  });
+  for (std::size_t i = 0; i < funcs.size(); ++i) {
+    stats_.instructions += out[i].instructions;
+    results_[funcs[i]] = std::move(out[i]);
+  }
+}
+
+bool Analyzer::UpdateWrapper(std::uint32_t func, const std::vector<EntryLoc>& locs, bool by_name) {
+  if (locs.empty()) return false;
+  WrapperInfo& w = wrappers_[func];
+  w.func = func;
+  bool grew = false;
+  for (const EntryLoc& l : locs) {
+    if (std::find(w.locs.begin(), w.locs.end(), l) == w.locs.end()) {
+      w.locs.push_back(l);
+      grew = true;
+    }
+  }
+  if (grew) {
+    std::sort(w.locs.begin(), w.locs.end());
+    w.from_name_rule = w.from_name_rule || by_name;
+    wrapper_locs_[p_.funcs[func].entry] = w.locs;
+  }
+  return grew;
+}
+
+Report Analyzer::Run() {
+  Report report;
+  report.arch = p_.arch;
+  stats_.functions = p_.funcs.size();
+  auto dec = disasm::MakeDecoder(p_.arch);
+  if (!dec) {
+    // No decoder for this arch: every candidate is a finding.
+    AddFinding(&report, Finding::Kind::kUndecodable, 0,
+               fmt::format("no instruction decoder for {}", GetArchInfo(p_.arch).name));
+    return report;
+  }
+  decoder_ = std::move(*dec);
+
+  const std::vector<std::uint64_t> candidates = FindSyscallCandidates(p_);
+  candidate_set_.insert(candidates.begin(), candidates.end());
+  std::vector<std::uint32_t> todo;
+  for (std::uint64_t c : candidates) {
+    if (auto f = p_.FuncAt(c)) todo.push_back(static_cast<std::uint32_t>(*f));
+  }
+
+  NameRules rules = NameRules::For(p_);
+  bool names_applied = false;
+  while (true) {
+    std::sort(todo.begin(), todo.end());
+    todo.erase(std::unique(todo.begin(), todo.end()), todo.end());
+    if (!todo.empty()) {
+      ++stats_.rounds;
+      AnalyzeFunctions(todo);
+    }
+    std::vector<std::uint64_t> grown;
+    for (std::uint32_t f : todo) {
+      std::vector<EntryLoc> locs;
+      for (const SiteValue& s : results_[f].sites) {
+        if (s.kind != SiteValue::Kind::kSyscall && s.kind != SiteValue::Kind::kWrapperCall) continue;
+        for (const Atom& a : s.nr) {
+          if (a.kind == Atom::Kind::kEntry) locs.push_back(a.loc);
+        }
+      }
+      if (UpdateWrapper(f, locs, false)) grown.push_back(p_.funcs[f].entry);
+    }
+    if (grown.empty() && opt_.name_rules && !names_applied) {
+      // The data flow has converged: let the name rules add what it cannot
+      // see (numbers passed through globals or closures), then go on.
+      names_applied = true;
+      for (const NameRules::Wrapper& w : rules.wrappers) {
+        if (UpdateWrapper(w.func, {w.loc}, true)) grown.push_back(p_.funcs[w.func].entry);
+      }
+      covered_ = rules.covered;
+    }
+    if (grown.empty()) break;
+    std::sort(grown.begin(), grown.end());
+    todo.clear();
+    for (const BranchHit& h : FindBranchesTo(p_, grown)) {
+      if (auto f = p_.FuncAt(h.site)) todo.push_back(static_cast<std::uint32_t>(*f));
+    }
+  }
+  Finalize(&report, candidates);
+  return report;
+}
+
+void Analyzer::AddFinding(Report* r, Finding::Kind kind, std::uint64_t pc,
+                          std::string detail) const {
+  Finding f;
+  f.kind = kind;
+  f.pc = pc;
+  if (auto i = p_.FuncAt(pc)) f.func = static_cast<std::uint32_t>(*i);
+  f.detail = std::move(detail);
+  r->findings.push_back(std::move(f));
+}
+
+std::optional<std::uint64_t> Analyzer::ReadData(std::uint64_t addr, int size) const {
+  for (const Region& reg : p_.data) {
+    if (reg.Contains(addr) && static_cast<std::uint64_t>(size) <= reg.bytes.size() - (addr - reg.vaddr)) {
+      const std::uint8_t* q = reg.bytes.data() + (addr - reg.vaddr);
+      return size == 8 ? LoadLe64(q) : LoadLe32(q);
+    }
+  }
+  return std::nullopt;
+}
+
+// A package-level variable (internal/syscall/unix.FcntlSyscall,
+// syscall.fcntl64Syscall: `var x uintptr = SYS_FCNTL`, Go 1.13+) is a
+// constant if nothing writes it. We prove that for the variable's bytes:
+//  - its initial value is in the file (not .bss, not a relocated pointer);
+//  - no pointer-sized word in data holds its address;
+//  - every function whose code may refer to it (byte scan: x86 rip-relative
+//    and absolute displacements, arm64 ADRP of its page, literal words) is
+//    analysed, and none stores to it or materialises its address (which
+//    could then be written through).
+void Analyzer::ResolveGlobals() {
+  std::set<std::pair<std::uint64_t, int>> wanted;
+  for (auto& [fi, res] : results_) {
+    for (const SiteValue& s : res.sites) {
+      if (s.nr.is_top()) continue;
+      for (const Atom& a : s.nr) {
+        if (a.kind == Atom::Kind::kGlobal) {
+          wanted.insert({static_cast<std::uint64_t>(a.value), a.size});
+        }
+      }
+    }
+  }
+  if (wanted.empty()) return;
+  std::vector<std::uint64_t> addrs;
+  for (const auto& [addr, size] : wanted) {
+    GlobalValue g;
+    auto init = ReadData(addr, size);
+    bool relocated = false;
+    for (const auto& [where, v] : p_.relocated_words) {
+      if (where + 8 > addr && where < addr + size) relocated = true;
+    }
+    if (!init) {
+      g.why_not = fmt::format("its initial value is not in the file (.bss?)");
+    } else if (relocated) {
+      g.why_not = "it holds a relocated pointer";
+    } else {
+      g.value = static_cast<std::int64_t>(*init);
+    }
+    globals_[{addr, size}] = g;
+    addrs.push_back(addr);
+  }
+  std::sort(addrs.begin(), addrs.end());
+  addrs.erase(std::unique(addrs.begin(), addrs.end()), addrs.end());
+  auto spoil = [&](std::uint64_t lo, std::uint64_t hi, const std::string& why) {
+    for (auto& [key, g] : globals_) {
+      const std::uint64_t a = key.first, b = key.first + key.second;
+      if (lo < b && hi > a && g.value) {
+        g.value.reset();
+        g.why_not = why;
+      }
+    }
+  };
+  for (const BranchHit& h : FindAddressReferences(p_, addrs)) {
+    spoil(h.target, h.target + 1, fmt::format("its address is stored in data at {:#x}", h.site));
+  }
+  std::vector<std::uint32_t> funcs;
+  for (std::uint64_t site : FindCodeReferences(p_, addrs)) {
+    if (auto f = p_.FuncAt(site)) {
+      funcs.push_back(static_cast<std::uint32_t>(*f));
+    } else {
+      spoil(addrs.front(), addrs.back() + 8,
+            fmt::format("code outside the Go functions may refer to it ({:#x})", site));
+    }
+  }
+  std::sort(funcs.begin(), funcs.end());
+  funcs.erase(std::unique(funcs.begin(), funcs.end()), funcs.end());
+  const int threads = opt_.threads > 0 ? opt_.threads
+                                       : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::vector<GlobalEffect>> effects(funcs.size());
+  std::vector<std::vector<Instruction>> scratch(threads);
+  Env env(p_, wrapper_locs_);
+  FlowConfig cfg = cfg_;
+  cfg.audit_globals = true;
+  ParallelFor(funcs.size(), threads, [&](std::size_t i, int t) {
+    const Function& f = p_.funcs[funcs[i]];
+    DecodeFunction(*decoder_, p_, f, &scratch[t]);
+    effects[i] = AnalyzeInstructions(scratch[t], f.entry, f.end, cfg, env).global_effects;
+  });
+  for (std::size_t i = 0; i < funcs.size(); ++i) {
+    const std::string_view fname = p_.funcs[funcs[i]].name;
+    for (const GlobalEffect& e : effects[i]) {
+      if (e.kind == GlobalEffect::Kind::kStore) {
+        const std::uint64_t hi = e.size == 0 ? ~std::uint64_t{0} : e.addr + e.size;
+        spoil(e.addr, hi, fmt::format("{} writes it at {:#x}", fname, e.pc));
+      } else {
+        spoil(e.addr, e.addr + 1, fmt::format("{} takes its address at {:#x}", fname, e.pc));
+      }
+    }
+  }
+}
+
+void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates) {
+  ResolveGlobals();
+  const char* nr_reg = GetArchInfo(p_.arch).syscall_nr_register.data();
+  for (auto& [fi, res] : results_) {
+    for (const SiteValue& s : res.sites) {
+      switch (s.kind) {
+        case SiteValue::Kind::kSyscall:
+        case SiteValue::Kind::kWrapperCall: {
+          const bool raw = s.kind == SiteValue::Kind::kSyscall;
+          raw ? ++stats_.syscall_sites : ++stats_.wrapper_call_sites;
+          auto callee = raw ? std::nullopt : p_.FuncWithEntry(s.callee);
+          const std::string via =
+              raw ? fmt::format("{} at the syscall instruction", nr_reg)
+                  : fmt::format("the number passed to {}",
+                                callee ? p_.funcs[*callee].name : std::string_view("?"));
+          // A name rule says where this site's numbers come from instead.
+          const bool covered = covered_.count(fi) > 0;
+          if (s.nr.is_top()) {
+            if (!covered) {
+              AddFinding(r, Finding::Kind::kUnresolvedNumber, s.pc,
+                         fmt::format("{} is not a constant the analysis can see", via));
+            }
+            continue;
+          }
+          for (const Atom& a : s.nr) {
+            if (a.kind == Atom::Kind::kConst) {
+              const int nr = static_cast<int>(static_cast<std::int32_t>(a.value));
+              if (!syscalls::NameOf(p_.arch, nr)) {
+                AddFinding(r, Finding::Kind::kUnknownNumber, s.pc,
+                           fmt::format("{} is {:#x}, not a {} syscall", via, a.value,
+                                       GetArchInfo(p_.arch).name));
+                continue;
+              }
+              SyscallUse u;
+              u.pc = s.pc;
+              u.func = fi;
+              u.how = raw ? Resolution::kConstantAtSyscall : Resolution::kConstantToWrapper;
+              u.callee = callee ? static_cast<std::uint32_t>(*callee) : 0;
+              r->uses[nr].push_back(std::move(u));
+            } else if (a.kind == Atom::Kind::kGlobal) {
+              const auto& g = globals_[{static_cast<std::uint64_t>(a.value), a.size}];
+              if (!g.value) {
+                if (covered) continue;
+                AddFinding(r, Finding::Kind::kUnresolvedNumber, s.pc,
+                           fmt::format("{} is loaded from the variable at {:#x}, which is not "
+                                       "constant: {}",
+                                       via, a.value, g.why_not));
+                continue;
+              }
+              const int nr = static_cast<int>(static_cast<std::int32_t>(*g.value));
+              if (!syscalls::NameOf(p_.arch, nr)) {
+                AddFinding(r, Finding::Kind::kUnknownNumber, s.pc,
+                           fmt::format("{} is loaded from the variable at {:#x} = {:#x}, not a "
+                                       "{} syscall",
+                                       via, a.value, *g.value, GetArchInfo(p_.arch).name));
+                continue;
+              }
+              SyscallUse u;
+              u.pc = s.pc;
+              u.func = fi;
+              u.how = raw ? Resolution::kConstantAtSyscall : Resolution::kConstantToWrapper;
+              u.callee = callee ? static_cast<std::uint32_t>(*callee) : 0;
+              u.detail = fmt::format("read-only variable at {:#x}", a.value);
+              r->uses[nr].push_back(std::move(u));
+            } else if (a.kind == Atom::Kind::kStackAddr && !covered) {
+              AddFinding(r, Finding::Kind::kUnresolvedNumber, s.pc,
+                         fmt::format("{} is a stack address", via));
+            }
+            // kEntry: this function is a wrapper; its callers resolve it.
+          }
+          break;
+        }
+        case SiteValue::Kind::kForeignSyscall:
+          AddFinding(r, Finding::Kind::kForeignSyscall, s.pc,
+                     "INT $0x80/SYSENTER enters the i386 syscall table; a filter for "
+                     "x86_64 must deny it");
+          break;
+        case SiteValue::Kind::kBadTrap:
+          AddFinding(r, Finding::Kind::kBadTrap, s.pc,
+                     fmt::format("system call instruction with immediate {:#x}",
+                                 s.nr.size() ? s.nr.atom(0).value : 0));
+          break;
+        case SiteValue::Kind::kUndecodable:
+        case SiteValue::Kind::kMisalignedBranch:
+          break;  // judged against the candidates below
+      }
+    }
+  }
+  // Every candidate must be accounted for: an instruction we decoded, bytes
+  // inside another instruction, or a finding.
+  for (std::uint64_t c : candidates) {
+    auto fi = p_.FuncAt(c);
+    if (!fi) {
+      AddFinding(r, Finding::Kind::kOutsideGoFunctions, c,
+                 "syscall instruction bytes outside the Go functions in pclntab "
+                 "(C code is not analysed)");
+      continue;
+    }
+    const FuncResult& res = results_[static_cast<std::uint32_t>(*fi)];
+    for (const auto& [lo, hi] : res.invalid) {
+      if (c >= lo && c < hi) {
+        AddFinding(r, Finding::Kind::kUndecodable, c,
+                   "syscall instruction bytes inside code that does not decode");
+        break;
+      }
+    }
+  }
+  // Wrappers used as function values: calls through them are invisible.
+  std::vector<std::uint64_t> entries;
+  for (const auto& [fi, w] : wrappers_) entries.push_back(p_.funcs[fi].entry);
+  std::sort(entries.begin(), entries.end());
+  for (const BranchHit& h : FindAddressReferences(p_, entries)) {
+    auto fi = p_.FuncWithEntry(h.target);
+    Finding f;
+    f.kind = Finding::Kind::kWrapperAddressTaken;
+    f.pc = h.target;
+    if (fi) f.func = static_cast<std::uint32_t>(*fi);
+    f.detail = fmt::format("the address of wrapper {} is stored at {:#x}; calls through "
+                           "that function value are not resolved",
+                           fi ? p_.funcs[*fi].name : std::string_view("?"), h.site);
+    r->findings.push_back(std::move(f));
+  }
+  // vDSO: the Go runtime calls these through a function pointer, and the
+  // kernel's vDSO code falls back to the real syscall when it cannot answer
+  // from user space (e.g. an unstable clocksource on a VM).
+  for (const VdsoFallback& v : VdsoFallbacks(p_.arch)) {
+    const std::string_view name = v.symbol;
+    if (FindStrings(p_, {&name, 1}).empty()) continue;
+    if (auto nr = syscalls::NumberOf(p_.arch, v.syscall)) {
+      SyscallUse u;
+      u.how = Resolution::kVdsoFallback;
+      u.detail = std::string(v.symbol);
+      r->uses[*nr].push_back(std::move(u));
+    }
+  }
+  for (auto& [fi, w] : wrappers_) r->wrappers.push_back(w);
+  std::sort(r->findings.begin(), r->findings.end(),
+            [](const Finding& a, const Finding& b) { return a.pc < b.pc; });
+  stats_.functions_analyzed = results_.size();
+  r->stats = stats_;
+}
+
+}  // namespace
+
+Report Analyze(const Program& program, const Options& options) {
+  return Analyzer(program, options).Run();
+}
+
+}  // namespace go2seccomp::analysis

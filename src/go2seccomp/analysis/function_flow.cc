@@ -1,0 +1,809 @@
+#include "go2seccomp/analysis/function_flow.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+
+#include <fmt/format.h>
+
+namespace go2seccomp::analysis {
+
+using disasm::Flow;
+using disasm::Instruction;
+using disasm::MemRef;
+using disasm::MicroOp;
+using disasm::Operand;
+using disasm::OpKind;
+using disasm::Reg;
+
+std::string EntryLoc::ToString() const {
+  if (kind == Kind::kReg) return fmt::format("entry r{}", value);
+  return fmt::format("entry [sp{:+#x}]", value);
+}
+
+std::string Value::ToString() const {
+  if (top_) return "⊤";
+  std::string s = "{";
+  for (int i = 0; i < n_; ++i) {
+    if (i) s += ", ";
+    const Atom& a = atoms_[i];
+    switch (a.kind) {
+      case Atom::Kind::kConst:
+        s += fmt::format("{:#x}", a.value);
+        break;
+      case Atom::Kind::kEntry:
+        s += a.loc.ToString();
+        break;
+      case Atom::Kind::kStackAddr:
+        s += fmt::format("&sp{:+#x}", a.value);
+        break;
+      case Atom::Kind::kGlobal:
+        s += fmt::format("[{:#x}]:{}", a.value, a.size);
+        break;
+    }
+  }
+  return s + "}";
+}
+
+FlowConfig FlowConfigFor(Arch arch) {
+  const ArchInfo& info = GetArchInfo(arch);
+  FlowConfig c;
+  c.arch = arch;
+  c.call_push = info.call_push_bytes;
+  c.first_arg_offset = info.first_stack_arg_offset;
+  c.ptr_size = info.ptr_size;
+  switch (arch) {
+    case Arch::kX86_64:
+    case Arch::kI386:
+      c.nr_reg = 0;     // AX
+      c.frame_reg = 5;  // BP
+      break;
+    case Arch::kArm64:
+      c.nr_reg = 8;      // X8 (Linux arm64 syscall ABI)
+      c.frame_reg = 29;  // FP
+      break;
+    case Arch::kArm:
+      c.nr_reg = 7;  // R7 (EABI)
+      c.frame_reg = disasm::kNoReg;
+      break;
+  }
+  return c;
+}
+
+namespace {
+
+struct Slot {
+  std::int64_t off;
+  std::uint8_t size;
+  Value v;
+  bool operator==(const Slot&) const = default;
+};
+
+// Registers plus the stack slots we know, keyed by entry-SP-relative offset.
+// A slot that is absent reads as the caller's argument (Entry(stack off))
+// when it lies in the argument area, and as Top below it.
+struct State {
+  bool reached = false;
+  bool stack_lost = false;  // a store went somewhere in the frame we can't name
+  // The caller's argument area may have been overwritten (a callee got a
+  // pointer into it): absent slots there no longer read as arguments.
+  bool args_lost = false;
+  std::array<Value, disasm::kNumTrackedRegs> regs;
+  std::vector<Slot> slots;  // sorted by off, non-overlapping
+
+  bool operator==(const State&) const = default;
+};
+
+class Flow_ {
+ public:
+  Flow_(std::span<const Instruction> insns, std::uint64_t entry,
+        std::uint64_t end, const FlowConfig& config, const FlowEnv& env)
+      : insns_(insns), entry_(entry), end_(end), cfg_(config), env_(env) {}
+
+  FunctionFlow Run();
+
+ private:
+  // --- state helpers ---
+  State EntryState() const {
+    State s;
+    s.reached = true;
+    for (Reg r = 0; r < 32; ++r) s.regs[r] = Value::Entry(EntryLoc::Reg(r));
+    s.regs[disasm::kSp] = Value::StackAddr(0);
+    s.regs[disasm::kZero] = Value::Const(0);
+    s.regs[disasm::kPc] = Value::Top();
+    return s;
+  }
+  static State TopState() {
+    State s;
+    s.reached = true;
+    s.stack_lost = true;
+    s.regs[disasm::kZero] = Value::Const(0);
+    return s;
+  }
+
+  Value ReadSlot(const State& s, std::int64_t off, int size) const {
+    if (s.stack_lost) return Value::Top();
+    auto it = std::lower_bound(
+        s.slots.begin(), s.slots.end(), off,
+        [](const Slot& sl, std::int64_t o) { return sl.off + sl.size <= o; });
+    // `it` is the first slot that ends after `off`.
+    if (it != s.slots.end() && it->off < off + size) {
+      if (it->off == off && it->size >= size) return it->v.Truncated(size);
+      return Value::Top();  // partial overlap
+    }
+    if (off >= cfg_.first_arg_offset && !s.args_lost) {
+      // The caller's argument words (ABI0) or spill area (ABIInternal).
+      if (size >= 4 && off % 4 == 0) return Value::Entry(EntryLoc::Stack(static_cast<std::int32_t>(off)));
+    }
+    return Value::Top();
+  }
+
+  // Forgets [lo, hi). Below the argument area forgetting is dropping the
+  // slots; inside it, an absent slot would read back as the caller's
+  // argument, so the range is covered with Top slots instead.
+  void KillRange(State* s, std::int64_t lo, std::int64_t hi) const {
+    if (lo >= hi) return;
+    std::erase_if(s->slots, [&](const Slot& sl) {
+      return sl.off < hi && sl.off + sl.size > lo;
+    });
+    const std::int64_t arg_lo = std::max<std::int64_t>(lo, cfg_.first_arg_offset);
+    if (hi <= arg_lo || s->args_lost) return;
+    const std::int64_t word = cfg_.ptr_size;
+    if (hi - arg_lo > 64 * word) {
+      s->args_lost = true;
+      return;
+    }
+    for (std::int64_t o = arg_lo; o < hi; o += word) {
+      Slot slot{o, static_cast<std::uint8_t>(std::min(word, hi - o)), Value::Top()};
+      auto pos = std::lower_bound(
+          s->slots.begin(), s->slots.end(), o,
+          [](const Slot& sl, std::int64_t x) { return sl.off < x; });
+      s->slots.insert(pos, slot);
+    }
+  }
+
+  void WriteSlot(State* s, std::int64_t off, int size, const Value& v) const {
+    if (s->stack_lost) return;
+    if (size <= 0) {
+      // Unknown extent "from here on" (REP STOS, XSAVE, arm64 DC ZVA in
+      // memclr): everything at or above the address may change.
+      KillRange(s, off, std::numeric_limits<std::int32_t>::max());
+      return;
+    }
+    if (size > 64) {
+      KillRange(s, off, off + size);
+      return;
+    }
+    // Partly overlapped slots are forgotten (KillRange keeps the argument
+    // area from reading back as the caller's arguments).
+    for (const Slot& sl : s->slots) {
+      if (sl.off < off + size && sl.off + sl.size > off &&
+          (sl.off != off || sl.size != size)) {
+        KillRange(s, std::min(sl.off, off), std::max(sl.off + sl.size, off + size));
+        break;
+      }
+    }
+    std::erase_if(s->slots, [&](const Slot& sl) {
+      return sl.off < off + size && sl.off + sl.size > off;
+    });
+    Slot slot{off, static_cast<std::uint8_t>(size), v.Truncated(size)};
+    auto pos = std::lower_bound(
+        s->slots.begin(), s->slots.end(), off,
+        [](const Slot& sl, std::int64_t o) { return sl.off < o; });
+    s->slots.insert(pos, slot);
+  }
+
+  // Entry-SP-relative address of a memory operand, if it is in our frame.
+  // Sets *unknown_stack when the operand is SP-based but SP is unknown.
+  // The absolute address of a memory operand, when it is a constant:
+  // pc-relative (x86-64 RIP, disp is already absolute), or a register
+  // holding a single constant (arm64 ADRP page + offset).
+  std::optional<std::uint64_t> ConstAddress(const State& s, const disasm::MemRef& m) const {
+    if (m.opaque_base) return std::nullopt;
+    std::int64_t index = 0;
+    if (m.index != disasm::kNoReg) {
+      if (m.index >= disasm::kNumTrackedRegs || !IsSingleConst(s.regs[m.index], &index)) {
+        return std::nullopt;
+      }
+    }
+    std::int64_t base = 0;
+    if (m.base == disasm::kPc) {
+      base = 0;
+    } else if (m.base == disasm::kNoReg) {
+      base = 0;
+    } else if (m.base >= disasm::kNumTrackedRegs || !IsSingleConst(s.regs[m.base], &base)) {
+      return std::nullopt;
+    }
+    return static_cast<std::uint64_t>(base + m.disp + index * m.scale);
+  }
+
+  static bool IsSingleConst(const Value& v, std::int64_t* c) {
+    if (v.is_top() || v.size() != 1 || v.atom(0).kind != Atom::Kind::kConst) return false;
+    *c = v.atom(0).value;
+    return true;
+  }
+
+  // *indexed_from is set for a variable index into a known frame base.
+  std::optional<std::int64_t> StackAddress(const State& s, const MemRef& m,
+                                           bool* unknown_stack,
+                                           std::int64_t* indexed_from = nullptr) const {
+    std::int64_t ignored;
+    if (indexed_from == nullptr) indexed_from = &ignored;
+    *indexed_from = std::numeric_limits<std::int64_t>::min();
+    *unknown_stack = false;
+    // Thread-local (FS/GS) and 32-bit-extended addresses are never our frame.
+    if (m.base == disasm::kNoReg || m.base == disasm::kPc || m.opaque_base ||
+        m.base >= disasm::kNumTrackedRegs) {
+      return std::nullopt;
+    }
+    const Value& base = s.regs[m.base];
+    std::int64_t off;
+    if (!base.IsSingleStackAddr(&off)) {
+      if (m.base == disasm::kSp || base.HasStackAddr()) *unknown_stack = true;
+      return std::nullopt;
+    }
+    if (m.index != disasm::kNoReg) {
+      std::int64_t idx;
+      if (IsSingleConst(s.regs[m.index], &idx)) return off + m.disp + idx * m.scale;
+      // An array in the frame indexed by a variable: we cannot say which
+      // slot. Go indexes are non-negative (bounds-checked), so the access is
+      // at or above base+disp; stores kill from there up (see WriteOperand).
+      *indexed_from = off + m.disp;
+      *unknown_stack = true;
+      return std::nullopt;
+    }
+    return off + m.disp;
+  }
+
+  Value ReadOperand(const State& s, const Operand& op) const {
+    switch (op.kind) {
+      case Operand::Kind::kImm:
+        return Value::Const(op.imm);
+      case Operand::Kind::kReg:
+        if (op.reg >= disasm::kNumTrackedRegs) return Value::Top();
+        if (op.size > 0 && op.size < 4) {
+          return s.regs[op.reg].Truncated(op.size);
+        }
+        return op.size == 4 ? s.regs[op.reg].Truncated(4) : s.regs[op.reg];
+      case Operand::Kind::kMem: {
+        bool unknown = false;
+        auto off = StackAddress(s, op.mem, &unknown);
+        if (off) return ReadSlot(s, *off, op.size);
+        if (auto g = ConstAddress(s, op.mem); g && (op.size == 4 || op.size == 8)) {
+          return Value::Global(*g, op.size);
+        }
+        return Value::Top();
+      }
+      case Operand::Kind::kNone:
+        break;
+    }
+    return Value::Top();
+  }
+
+  void NoteAddresses(const Value& v) const {
+    if (!effects_ || v.is_top()) return;
+    for (const Atom& a : v) {
+      // Small constants are never data addresses (the zero page is unmapped).
+      if (a.kind == Atom::Kind::kConst && a.value >= 0x1000) {
+        effects_->push_back({GlobalEffect::Kind::kAddress, current_pc_,
+                             static_cast<std::uint64_t>(a.value), 0});
+      }
+    }
+  }
+
+  void WriteOperand(State* s, const Operand& dst, const Value& v) const {
+    NoteAddresses(v);
+    if (effects_ && dst.kind == Operand::Kind::kMem) {
+      // (A store through an unknown pointer can only reach a variable whose
+      // address was taken somewhere, which kAddress effects catch.)
+      if (auto g = ConstAddress(*s, dst.mem)) {
+        effects_->push_back({GlobalEffect::Kind::kStore, current_pc_, *g, dst.size});
+      }
+    }
+    if (dst.kind == Operand::Kind::kReg) {
+      if (dst.reg == disasm::kZero || dst.reg >= disasm::kNumTrackedRegs) return;
+      if (dst.size > 0 && dst.size < 4) {
+        // 8/16-bit writes merge into the old value (x86 AL/AX).
+        s->regs[dst.reg] = Value::Top();
+      } else {
+        s->regs[dst.reg] = dst.size == 4 ? v.Truncated(4) : v;
+      }
+      return;
+    }
+    if (dst.kind == Operand::Kind::kMem) {
+      bool unknown = false;
+      std::int64_t indexed_from;
+      auto off = StackAddress(*s, dst.mem, &unknown, &indexed_from);
+      if (off) {
+        WriteSlot(s, *off, dst.size, v);
+      } else if (indexed_from != std::numeric_limits<std::int64_t>::min()) {
+        KillRange(s, indexed_from, std::numeric_limits<std::int32_t>::max());
+      } else if (unknown) {
+        s->stack_lost = true;
+        s->slots.clear();
+      }
+      // Stores to the heap or globals do not affect what we track.
+    }
+  }
+
+  void Apply(State* s, const MicroOp& op) const {
+    switch (op.kind) {
+      case OpKind::kMove:
+        WriteOperand(s, op.dst, ReadOperand(*s, op.src));
+        break;
+      case OpKind::kMoveMaybe: {
+        Value v = ReadOperand(*s, op.dst);
+        v.Join(ReadOperand(*s, op.src));
+        WriteOperand(s, op.dst, v);
+        break;
+      }
+      case OpKind::kAddImm: {
+        Value v = ReadOperand(*s, op.src);
+        WriteOperand(s, op.dst, v.Plus(op.imm));
+        break;
+      }
+      case OpKind::kClobber:
+        WriteOperand(s, op.dst, Value::Top());
+        break;
+    }
+  }
+
+  void ApplyOps(State* s, const Instruction& insn) const {
+    for (int i = 0; i < insn.num_ops; ++i) Apply(s, insn.ops[i]);
+    if (insn.clobbers_all_registers) {
+      for (Reg r = 0; r < 32; ++r) s->regs[r] = Value::Top();
+      s->regs[disasm::kSp] = Value::Top();
+    }
+  }
+
+  Value EvalLoc(const State& s, const EntryLoc& loc,
+                std::int64_t callee_entry_delta) const {
+    if (loc.kind == EntryLoc::Kind::kReg) {
+      if (loc.value < 0 || loc.value >= disasm::kNumTrackedRegs) return Value::Top();
+      return s.regs[loc.value];
+    }
+    std::int64_t sp;
+    if (!s.regs[disasm::kSp].IsSingleStackAddr(&sp)) return Value::Top();
+    return ReadSlot(s, sp + callee_entry_delta + loc.value, cfg_.ptr_size);
+  }
+
+  void RecordWrapperSite(const State& s, const Instruction& insn, bool tail,
+                         bool record, FunctionFlow* out) const {
+    if (!record) return;
+    auto locs = env_.WrapperLocs(insn.target);
+    if (locs.empty()) return;
+    // The callee's entry SP is ours minus the return address a CALL pushes;
+    // a tail jump leaves SP where it is.
+    const std::int64_t delta = tail ? 0 : -cfg_.call_push;
+    Value nr = Value::Bottom();
+    for (const EntryLoc& loc : locs) nr.Join(EvalLoc(s, loc, delta));
+    out->sites.push_back(
+        SiteValue{insn.address, SiteValue::Kind::kWrapperCall, insn.target, tail, nr});
+  }
+
+  void ApplyCall(State* s, const Instruction& insn) const {
+    std::int64_t sp = 0;
+    const bool sp_known = s->regs[disasm::kSp].IsSingleStackAddr(&sp);
+    const std::int64_t callee_entry = sp - cfg_.call_push;
+    // A stack address handed to the callee lets it write into our frame.
+    std::int64_t lowest_escaped = std::numeric_limits<std::int64_t>::max();
+    auto note = [&](const Value& v) {
+      for (const Atom& a : v) {
+        if (a.kind == Atom::Kind::kStackAddr) lowest_escaped = std::min(lowest_escaped, a.value);
+      }
+    };
+    for (Reg r = 0; r < 32; ++r) {
+      if (r != cfg_.frame_reg) note(s->regs[r]);
+    }
+    std::optional<std::uint32_t> args;
+    if (insn.flow == Flow::kCall) args = env_.ArgsSize(insn.target);
+    if (sp_known) {
+      // Arguments in the outgoing area may be pointers into the frame too.
+      const std::int64_t lo = callee_entry + cfg_.first_arg_offset;
+      const std::int64_t hi = args ? lo + *args : 0;
+      for (const Slot& sl : s->slots) {
+        if (sl.off >= lo && (!args || sl.off < hi)) note(sl.v);
+      }
+      if (args) {
+        KillRange(s, lo, lo + *args);
+      } else {
+        // Unknown callee: it may use any amount of our outgoing area; drop
+        // the whole frame below our entry SP (our own arguments above it
+        // belong to our caller's frame and stay).
+        KillRange(s, sp - cfg_.call_push, 0);
+      }
+    } else {
+      s->stack_lost = true;
+      s->slots.clear();
+    }
+    if (lowest_escaped != std::numeric_limits<std::int64_t>::max()) {
+      // The callee may write the object behind the pointer: forget our frame
+      // from there up. A pointer into the argument area (&param) may reach
+      // any argument.
+      if (lowest_escaped >= 0) {
+        KillRange(s, lowest_escaped, std::numeric_limits<std::int32_t>::max());
+      } else {
+        KillRange(s, lowest_escaped, 0);
+      }
+    }
+    const Value frame = cfg_.frame_reg != disasm::kNoReg ? s->regs[cfg_.frame_reg] : Value::Top();
+    const Value spv = s->regs[disasm::kSp];
+    for (Reg r = 0; r < disasm::kNumTrackedRegs; ++r) s->regs[r] = Value::Top();
+    s->regs[disasm::kSp] = spv;
+    s->regs[disasm::kZero] = Value::Const(0);
+    if (cfg_.frame_reg != disasm::kNoReg) s->regs[cfg_.frame_reg] = frame;
+  }
+
+  void TraceState(const Instruction& insn, const State& s) const {
+    std::string slots;
+    for (const Slot& sl : s.slots) {
+      slots += fmt::format(" [{:+#x}:{}]={}", sl.off, sl.size, sl.v.ToString());
+    }
+    std::fprintf(stderr, "  %#llx %-60s nr=%s sp=%s%s%s\n",
+                 static_cast<unsigned long long>(insn.address), disasm::ToString(insn).c_str(),
+                 s.regs[cfg_.nr_reg].ToString().c_str(), s.regs[disasm::kSp].ToString().c_str(),
+                 s.stack_lost ? " stack-lost" : (s.args_lost ? " args-lost" : ""),
+                 slots.c_str());
+  }
+
+  // Runs one block from `in`; returns the out state; calls `succ` for each
+  // in-function successor. Records sites when `record`.
+  template <class Succ>
+  State RunBlock(int b, State s, bool record, FunctionFlow* out, Succ&& succ);
+
+  bool InFunction(std::uint64_t a) const { return a >= entry_ && a < end_; }
+  int BlockOf(std::uint64_t addr) const {
+    auto it = std::lower_bound(block_starts_.begin(), block_starts_.end(), addr);
+    if (it == block_starts_.end() || *it != addr) return -1;
+    return static_cast<int>(it - block_starts_.begin());
+  }
+  std::size_t InsnIndex(std::uint64_t addr) const {
+    auto it = std::lower_bound(insns_.begin(), insns_.end(), addr,
+                               [](const Instruction& i, std::uint64_t a) { return i.address < a; });
+    return static_cast<std::size_t>(it - insns_.begin());
+  }
+
+  std::span<const Instruction> insns_;
+  std::uint64_t entry_, end_;
+  const FlowConfig& cfg_;
+  const FlowEnv& env_;
+  std::vector<std::uint64_t> block_starts_;
+  std::vector<std::size_t> block_first_insn_;
+  std::vector<std::size_t> misaligned_;  // insn indexes with a branch into an insn
+  // Set during the final pass when auditing globals.
+  mutable std::vector<GlobalEffect>* effects_ = nullptr;
+  mutable std::uint64_t current_pc_ = 0;
+};
+
+template <class Succ>
+State Flow_::RunBlock(int b, State s, bool record, FunctionFlow* out,
+                      Succ&& succ) {
+  const std::size_t first = block_first_insn_[b];
+  const std::size_t last = b + 1 < static_cast<int>(block_first_insn_.size())
+                               ? block_first_insn_[b + 1]
+                               : insns_.size();
+  for (std::size_t i = first; i < last; ++i) {
+    const Instruction& insn = insns_[i];
+    if (record && cfg_.trace) TraceState(insn, s);
+    current_pc_ = insn.address;
+    switch (insn.flow) {
+      case Flow::kNext:
+        ApplyOps(&s, insn);
+        break;
+      case Flow::kSyscall: {
+        if (record) {
+          if (insn.trap_imm != 0 && cfg_.arch != Arch::kX86_64 && cfg_.arch != Arch::kI386) {
+            out->sites.push_back(SiteValue{insn.address, SiteValue::Kind::kBadTrap, 0, false,
+                                           Value::Const(insn.trap_imm)});
+          } else {
+            out->sites.push_back(SiteValue{insn.address, SiteValue::Kind::kSyscall, 0, false,
+                                           s.regs[cfg_.nr_reg].Truncated(4)});
+          }
+        }
+        ApplyOps(&s, insn);
+        break;
+      }
+      case Flow::kForeignSyscall:
+        if (record) {
+          out->sites.push_back(SiteValue{insn.address, SiteValue::Kind::kForeignSyscall, 0,
+                                         false, s.regs[cfg_.nr_reg].Truncated(4)});
+        }
+        ApplyOps(&s, insn);
+        break;
+      case Flow::kCall:
+        RecordWrapperSite(s, insn, /*tail=*/false, record, out);
+        ApplyCall(&s, insn);
+        break;
+      case Flow::kIndirectCall:
+        ApplyCall(&s, insn);
+        break;
+      case Flow::kJump:
+        if (InFunction(insn.target)) {
+          succ(insn.target, s);
+        } else {
+          RecordWrapperSite(s, insn, /*tail=*/true, record, out);
+        }
+        return s;
+      case Flow::kCondJump:
+        ApplyOps(&s, insn);  // LOOP/JRCXZ-style counters, if any
+        if (InFunction(insn.target)) {
+          succ(insn.target, s);
+        } else {
+          RecordWrapperSite(s, insn, /*tail=*/true, record, out);
+        }
+        break;
+      case Flow::kIndirectJump:
+        succ(std::uint64_t{0}, s);  // 0 = "indirect": feeds the jump-table seed
+        return s;
+      case Flow::kReturn:
+      case Flow::kHalt:
+        return s;
+      case Flow::kInvalid:
+        if (record) {
+          out->sites.push_back(SiteValue{insn.address, SiteValue::Kind::kUndecodable, 0, false,
+                                         Value::Top()});
+        }
+        return s;
+    }
+  }
+  // Fell off the end of the block into the next one. After a call, the
+  // next instruction may belong to another path (the callee never returns);
+  // the compiler's SP table tells: a different SP there means no edge.
+  if (last < insns_.size()) {
+    const Instruction& prev = insns_[last - 1];
+    if (prev.flow == Flow::kCall || prev.flow == Flow::kIndirectCall ||
+        (last >= 2 && insns_[last - 2].flow == Flow::kCall && prev.num_ops == 0 &&
+         prev.flow == Flow::kNext)) {
+      std::int64_t sp;
+      if (s.regs[disasm::kSp].IsSingleStackAddr(&sp)) {
+        if (auto delta = env_.SpDeltaAt(insns_[last].address); delta && -*delta != sp) {
+          return s;
+        }
+      }
+    }
+    succ(insns_[last].address, s);
+  }
+  return s;
+}
+
+FunctionFlow Flow_::Run() {
+  FunctionFlow out;
+  if (insns_.empty()) return out;
+
+  // Leaders: entry, in-function branch targets, and instructions following
+  // anything that does not simply fall through.
+  std::vector<std::uint64_t> leaders;
+  leaders.push_back(insns_.front().address);
+  for (std::size_t i = 0; i < insns_.size(); ++i) {
+    const Instruction& insn = insns_[i];
+    const bool ends = insn.flow == Flow::kJump || insn.flow == Flow::kCondJump ||
+                      insn.flow == Flow::kIndirectJump || insn.flow == Flow::kReturn ||
+                      insn.flow == Flow::kHalt || insn.flow == Flow::kInvalid;
+    if ((insn.flow == Flow::kJump || insn.flow == Flow::kCondJump) && InFunction(insn.target)) {
+      const std::size_t t = InsnIndex(insn.target);
+      if (t < insns_.size() && insns_[t].address == insn.target) {
+        leaders.push_back(insn.target);
+      } else {
+        misaligned_.push_back(i);
+      }
+    }
+    if (ends && i + 1 < insns_.size()) leaders.push_back(insns_[i + 1].address);
+    // Gaps (skipped literal pools) also start a block.
+    if (i + 1 < insns_.size() && insns_[i + 1].address != insn.address + insn.length) {
+      leaders.push_back(insns_[i + 1].address);
+    }
+  }
+  std::sort(leaders.begin(), leaders.end());
+  leaders.erase(std::unique(leaders.begin(), leaders.end()), leaders.end());
+  block_starts_ = leaders;
+  block_first_insn_.reserve(leaders.size());
+  for (std::uint64_t a : leaders) block_first_insn_.push_back(InsnIndex(a));
+  const int nblocks = static_cast<int>(leaders.size());
+  out.num_blocks = nblocks;
+
+  std::vector<State> in(nblocks);
+  std::vector<bool> has_pred(nblocks, false);
+  std::vector<int> visits(nblocks, 0);
+  State indirect_seed;  // join of states at indirect jumps
+  bool have_indirect = false;
+
+  // Slot-aware join: absent keys read through the implicit argument rule.
+  // Widening: once a block has been revisited kWidenAfter times, a value
+  // that still grows goes straight to Top, so loops that count (a set of
+  // constants growing by one per iteration) converge in a few rounds
+  // instead of kMaxAtoms rounds per register.
+  constexpr int kWidenAfter = 6;
+  auto join_value = [](Value* into, const Value& from, bool widen) {
+    if (!into->Join(from)) return false;
+    if (widen) *into = Value::Top();
+    return true;
+  };
+  auto join_state = [&](State* into, const State& from, bool widen) -> bool {
+    if (!from.reached) return false;
+    if (!into->reached) {
+      *into = from;
+      return true;
+    }
+    bool changed = false;
+    for (int r = 0; r < disasm::kNumTrackedRegs; ++r) {
+      changed |= join_value(&into->regs[r], from.regs[r], widen);
+    }
+    if (into->stack_lost) return changed;
+    if (from.stack_lost) {
+      into->stack_lost = true;
+      into->slots.clear();
+      return true;
+    }
+    // Merge keys of both sides (reading through each side's own implicit
+    // rule, so args_lost is applied before it is joined).
+    const bool args_lost = into->args_lost || from.args_lost;
+    std::vector<Slot> merged;
+    std::size_t i = 0, j = 0;
+    auto emit = [&](std::int64_t off, int size) {
+      Value v = ReadSlot(*into, off, size);
+      join_value(&v, ReadSlot(from, off, size), widen);
+      merged.push_back(Slot{off, static_cast<std::uint8_t>(size), v});
+    };
+    while (i < into->slots.size() || j < from.slots.size()) {
+      if (j == from.slots.size() ||
+          (i < into->slots.size() && into->slots[i].off < from.slots[j].off)) {
+        emit(into->slots[i].off, into->slots[i].size);
+        ++i;
+      } else if (i == into->slots.size() || from.slots[j].off < into->slots[i].off) {
+        emit(from.slots[j].off, from.slots[j].size);
+        ++j;
+      } else {
+        const int size = std::max(into->slots[i].size, from.slots[j].size);
+        if (into->slots[i].size == from.slots[j].size) {
+          emit(into->slots[i].off, size);
+        } else {
+          merged.push_back(Slot{into->slots[i].off, static_cast<std::uint8_t>(size), Value::Top()});
+        }
+        ++i;
+        ++j;
+      }
+    }
+    // Overlapping keys of different widths at different offsets: make the
+    // overlap Top (rare; keeps the slots non-overlapping).
+    for (std::size_t k = 1; k < merged.size(); ++k) {
+      if (merged[k - 1].off + merged[k - 1].size > merged[k].off) {
+        merged[k - 1].v = Value::Top();
+        merged[k].v = Value::Top();
+        merged[k - 1].size = static_cast<std::uint8_t>(merged[k].off - merged[k - 1].off);
+      }
+    }
+    if (merged != into->slots) {
+      into->slots = std::move(merged);
+      changed = true;
+    }
+    if (args_lost != into->args_lost) {
+      into->args_lost = args_lost;
+      changed = true;
+    }
+    return changed;
+  };
+
+  // First, find which blocks have predecessors at all (a structural pass),
+  // so the ones reachable only through jump tables can be seeded.
+  for (int b = 0; b < nblocks; ++b) {
+    const std::size_t first = block_first_insn_[b];
+    const std::size_t last = b + 1 < nblocks ? block_first_insn_[b + 1] : insns_.size();
+    bool falls = true;
+    for (std::size_t i = first; i < last; ++i) {
+      const Instruction& insn = insns_[i];
+      if ((insn.flow == Flow::kJump || insn.flow == Flow::kCondJump) && InFunction(insn.target)) {
+        if (int t = BlockOf(insn.target); t >= 0) has_pred[t] = true;
+      }
+      if (insn.flow == Flow::kIndirectJump) have_indirect = true;
+      if (insn.flow == Flow::kJump || insn.flow == Flow::kIndirectJump ||
+          insn.flow == Flow::kReturn || insn.flow == Flow::kHalt || insn.flow == Flow::kInvalid) {
+        falls = false;
+      }
+    }
+    if (falls && b + 1 < nblocks) has_pred[b + 1] = true;
+  }
+
+  in[0] = EntryState();
+  std::vector<int> worklist;
+  std::vector<bool> queued(nblocks, false);
+  auto push = [&](int b) {
+    if (!queued[b]) {
+      queued[b] = true;
+      worklist.push_back(b);
+    }
+  };
+  push(0);
+  bool indirect_changed = false;
+
+  auto process = [&](int b) {
+    if (++visits[b] > 256) {
+      if (cfg_.trace) std::fprintf(stderr, "  [flow] iteration cap at block %#llx\n", (unsigned long long)block_starts_[b]);
+      // Give up precision rather than iterate forever (cannot happen with
+      // the capped lattice, but a bound keeps a corrupt input cheap).
+      out.hit_iteration_cap = true;
+      State top = TopState();
+      if (!(in[b] == top)) in[b] = top;
+    }
+    RunBlock(b, in[b], /*record=*/false, &out, [&](std::uint64_t target, const State& s) {
+      if (target == 0) {
+        if (join_state(&indirect_seed, s, false)) indirect_changed = true;
+        return;
+      }
+      const int t = BlockOf(target);
+      const bool sp_was_known = !in[t].reached || !in[t].regs[disasm::kSp].is_top();
+      const bool stack_was_known = !in[t].reached || !in[t].stack_lost;
+      if (cfg_.trace && t >= 0 && in[t].reached && !(in[t].regs[disasm::kSp] == s.regs[disasm::kSp])) {
+        std::fprintf(stderr, "  [flow] SP differs into %#llx: %s vs %s from %#llx\n",
+                     (unsigned long long)block_starts_[t], in[t].regs[disasm::kSp].ToString().c_str(),
+                     s.regs[disasm::kSp].ToString().c_str(), (unsigned long long)block_starts_[b]);
+      }
+      if (t >= 0 && join_state(&in[t], s, visits[t] >= kWidenAfter)) push(t);
+      if (cfg_.trace && t >= 0 && stack_was_known && in[t].stack_lost) {
+        std::fprintf(stderr, "  [flow] stack lost entering block %#llx from block %#llx\n",
+                     (unsigned long long)block_starts_[t], (unsigned long long)block_starts_[b]);
+      }
+      if (cfg_.trace && t >= 0 && sp_was_known && in[t].regs[disasm::kSp].is_top()) {
+        std::fprintf(stderr, "  [flow] SP lost entering block %#llx from block %#llx (visit %d)\n",
+                     (unsigned long long)block_starts_[t], (unsigned long long)block_starts_[b],
+                     visits[t]);
+      }
+    });
+  };
+
+  for (int round = 0; round < 2 * nblocks + 4; ++round) {
+    while (!worklist.empty()) {
+      // Lowest block first: forward order converges fastest.
+      auto it = std::min_element(worklist.begin(), worklist.end());
+      const int b = *it;
+      *it = worklist.back();
+      worklist.pop_back();
+      queued[b] = false;
+      process(b);
+    }
+    // Seed blocks nobody jumps to. Jump-table targets get the state at the
+    // function's indirect jumps. Without indirect jumps such a block is
+    // dead (alignment NOPs after a JMP): it is not propagated, so its
+    // unknown state cannot leak into live code; the final pass still
+    // evaluates it from Top so a site there is reported, not skipped.
+    bool seeded = false;
+    if (have_indirect && indirect_seed.reached) {
+      for (int b = 1; b < nblocks; ++b) {
+        if (has_pred[b]) continue;
+        if (cfg_.trace) std::fprintf(stderr, "  [flow] seeding block %#llx from indirect jumps\n", (unsigned long long)block_starts_[b]);
+        if (join_state(&in[b], indirect_seed, false)) {
+          push(b);
+          seeded = true;
+        }
+      }
+    }
+    if (have_indirect && indirect_changed) indirect_changed = false;
+    if (!seeded && worklist.empty()) break;
+  }
+
+  // Final pass: evaluate the sites from the converged in-states.
+  if (cfg_.audit_globals) effects_ = &out.global_effects;
+  for (int b = 0; b < nblocks; ++b) {
+    if (!in[b].reached) {
+      // Unreachable and unseeded (a jump-table target when the indirect
+      // jump itself was unreachable): evaluate from Top so nothing is lost.
+      in[b] = TopState();
+    }
+    RunBlock(b, in[b], /*record=*/true, &out, [](std::uint64_t, const State&) {});
+  }
+  effects_ = nullptr;
+  for (std::size_t i : misaligned_) {
+    out.sites.push_back(SiteValue{insns_[i].address, SiteValue::Kind::kMisalignedBranch, 0,
+                                  false, Value::Top()});
+  }
+  return out;
+}
+
+}  // namespace
+
+FunctionFlow AnalyzeInstructions(std::span<const Instruction> insns,
+                                 std::uint64_t entry, std::uint64_t end,
+                                 const FlowConfig& config, const FlowEnv& env) {
+  return Flow_(insns, entry, end, config, env).Run();
+}
+
+}  // namespace go2seccomp::analysis

@@ -1,0 +1,150 @@
+#include "go2seccomp/analysis/loader.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace go2seccomp::analysis {
+namespace {
+
+// Relative relocation types, per arch (System V psABI supplements).
+bool IsRelativeReloc(Arch arch, std::uint32_t type) {
+  switch (arch) {
+    case Arch::kX86_64:
+      return type == 8;  // R_X86_64_RELATIVE
+    case Arch::kArm64:
+      return type == 1027;  // R_AARCH64_RELATIVE
+    case Arch::kI386:
+      return type == 8;  // R_386_RELATIVE
+    case Arch::kArm:
+      return type == 23;  // R_ARM_RELATIVE
+  }
+  return false;
+}
+
+// Go's register-based ABIInternal: amd64 since Go 1.17, arm64 since 1.18
+// (and ppc64/riscv64 later); 386 and arm still pass everything on the
+// stack.
+std::optional<bool> RegisterAbi(Arch arch, const std::optional<gosym::GoVersion>& v) {
+  if (arch == Arch::kI386 || arch == Arch::kArm) return false;
+  if (!v) return std::nullopt;
+  return arch == Arch::kX86_64 ? v->AtLeast(1, 17) : v->AtLeast(1, 18);
+}
+
+// Splits `r` around [lo, hi) (a region the scans must not look at).
+void AddExcluding(std::vector<Region>* out, Region r, std::uint64_t lo, std::uint64_t hi) {
+  const std::uint64_t end = r.vaddr + r.bytes.size();
+  if (hi <= r.vaddr || lo >= end) {
+    out->push_back(r);
+    return;
+  }
+  if (lo > r.vaddr) out->push_back(Region{r.vaddr, r.bytes.subspan(0, lo - r.vaddr)});
+  if (hi < end) out->push_back(Region{hi, r.bytes.subspan(hi - r.vaddr)});
+}
+
+}  // namespace
+
+std::string LoadedBinary::GoVersionString() const {
+  if (state_->go_version) return state_->go_version->ToString();
+  return "unknown Go version";
+}
+
+Result<LoadedBinary> LoadedBinary::Open(const std::string& path) {
+  G2S_ASSIGN_OR_RETURN(MappedFile file, MappedFile::Open(path));
+  const Bytes image = file.bytes();
+  G2S_ASSIGN_OR_RETURN(LoadedBinary bin, FromBytes(image, path));
+  bin.state_->file = std::move(file);  // the mapping stays where it is
+  return bin;
+}
+
+Result<LoadedBinary> LoadedBinary::FromBytes(Bytes image, std::string name) {
+  auto state = std::make_unique<State>();
+  state->name = name;
+  auto wrap = [&](Error e) { return Unexpected(std::move(e).Wrap(name)); };
+
+  auto elf = elf::ElfFile::Parse(image);
+  if (!elf) return wrap(elf.error());
+  state->elf = std::move(*elf);
+  const elf::ElfFile& ef = *state->elf;
+  auto arch = ef.arch();
+  if (!arch) {
+    return wrap(Error{ErrorCode::kUnsupported,
+                      fmt::format("ELF machine {} (class {}) is not a supported "
+                                  "architecture (x86_64, arm64, i386, arm)",
+                                  ef.machine(), ef.elf_class())});
+  }
+
+  auto loc = gosym::FindLineTable(ef);
+  if (!loc) {
+    if (loc.error().code == ErrorCode::kNotFound) {
+      return wrap(Error{ErrorCode::kUnsupported,
+                        fmt::format("not a Go binary: {}", loc.error().message)});
+    }
+    return wrap(loc.error());
+  }
+  auto lines = gosym::LineTable::Parse(loc->bytes, loc->vaddr, loc->file_offset,
+                                       loc->text_start);
+  if (!lines) return wrap(lines.error());
+  state->lines = std::move(*lines);
+
+  auto bi = gosym::ParseBuildInfo(ef);
+  if (!bi) return wrap(bi.error());
+  state->build_info = std::move(*bi);
+  if (state->build_info) state->go_version = state->build_info->version();
+  if (!state->go_version) state->go_version = gosym::FindGoVersionString(ef);
+
+  Program& p = state->program;
+  p.arch = *arch;
+  p.go_version = state->go_version ? state->go_version->ToString() : "";
+  p.register_abi = RegisterAbi(*arch, state->go_version);
+  const gosym::LineTable& lt = *state->lines;
+  p.funcs.reserve(lt.funcs().size());
+  for (const gosym::Func& f : lt.funcs()) {
+    p.funcs.push_back(Function{f.entry, f.end, f.name, f.args});
+  }
+  // pclntab lists functions by entry; keep that order and drop overlaps a
+  // corrupt table could create (FuncAt relies on it).
+  std::sort(p.funcs.begin(), p.funcs.end(),
+            [](const Function& a, const Function& b) { return a.entry < b.entry; });
+
+  // The table itself holds function entry addresses (Go <= 1.17 functab):
+  // the address-reference scan must not look there.
+  const std::uint64_t tab_lo = lt.table_vaddr();
+  const std::uint64_t tab_hi = tab_lo + loc->bytes.size();
+  for (const elf::Segment& seg : ef.segments()) {
+    if (seg.type != elf::kPtLoad || seg.filesz == 0) continue;
+    auto bytes = ef.ReadVirtual(seg.vaddr, seg.filesz);
+    if (!bytes) return wrap(bytes.error());
+    Region r{seg.vaddr, *bytes};
+    if (seg.IsExecutable()) {
+      p.code.push_back(r);
+    } else {
+      AddExcluding(&p.data, r, tab_lo, tab_hi);
+    }
+  }
+  if (ef.relative_relocation_count() > 0) {
+    auto relocs = ef.DynamicRelocations();
+    if (!relocs) return wrap(relocs.error());
+    for (const elf::Relocation& rel : *relocs) {
+      if (IsRelativeReloc(*arch, rel.type) && !(rel.offset >= tab_lo && rel.offset < tab_hi)) {
+        p.relocated_words.emplace_back(rel.offset, static_cast<std::uint64_t>(rel.addend));
+      }
+    }
+  }
+  const gosym::LineTable* table = &*state->lines;
+  p.line_for = [table](std::uint64_t pc) -> std::optional<SourcePos> {
+    auto l = table->LineFor(pc);
+    if (!l) return std::nullopt;
+    return SourcePos{std::string(l->file), l->line};
+  };
+  p.sp_delta_for = [table](std::uint64_t pc) -> std::optional<std::int64_t> {
+    auto d = table->SpDeltaFor(pc);
+    if (!d) return std::nullopt;
+    return *d;
+  };
+  LoadedBinary bin;
+  bin.state_ = std::move(state);
+  return bin;
+}
+
+}  // namespace go2seccomp::analysis

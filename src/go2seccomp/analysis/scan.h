@@ -1,0 +1,54 @@
+// Byte scans that decide which code must be decoded at all.
+//
+// They are the reason go2seccomp does not decode whole binaries: an
+// instruction has fixed bytes (SYSCALL is 0F 05; a rel32 CALL is E8 followed
+// by target - next), so code without those bytes provably contains no such
+// instruction. The scans over-approximate (the bytes may sit inside another
+// instruction); decoding then settles each candidate.
+#ifndef GO2SECCOMP_ANALYSIS_SCAN_H_
+#define GO2SECCOMP_ANALYSIS_SCAN_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "go2seccomp/analysis/program.h"
+
+namespace go2seccomp::analysis {
+
+// Addresses where a syscall-entry instruction may start: SYSCALL, INT $0x80
+// and SYSENTER on x86; SVC #imm on arm64 (word-aligned); SWI/SVC on arm.
+std::vector<std::uint64_t> FindSyscallCandidates(const Program& program);
+
+struct BranchHit {
+  std::uint64_t site;
+  std::uint64_t target;
+};
+
+// Direct calls/jumps whose target is in `targets` (sorted, unique): x86 E8/E9
+// rel32, 0F 8x rel32, EB/7x/E3 rel8; arm64 B/BL imm26, B.cond/CBZ/CBNZ
+// imm19, TBZ/TBNZ imm14; arm B/BL imm24. Sorted by site.
+std::vector<BranchHit> FindBranchesTo(const Program& program,
+                                      std::span<const std::uint64_t> targets);
+
+// Pointer-sized words in data regions (and relocated words of PIEs) whose
+// value is in `targets`: functions used as values (funcval, method tables).
+std::vector<BranchHit> FindAddressReferences(
+    const Program& program, std::span<const std::uint64_t> targets);
+
+// Code addresses that may hold an instruction referring to one of `addrs`
+// (sorted): x86 rip-relative disp32 for every immediate size that can follow
+// it, absolute disp32/imm32/imm64; arm64 ADRP of the page and literal
+// words; arm literal words. Over-approximate, sorted, unique.
+std::vector<std::uint64_t> FindCodeReferences(const Program& program,
+                                              std::span<const std::uint64_t> addrs);
+
+// NUL-terminated strings in data regions equal to one of `names`.
+std::vector<std::string> FindStrings(const Program& program,
+                                     std::span<const std::string_view> names);
+
+}  // namespace go2seccomp::analysis
+
+#endif  // GO2SECCOMP_ANALYSIS_SCAN_H_

@@ -1,0 +1,45 @@
+// go2seccomp: seccomp profiles from Go binaries, and running programs under
+// them. Every subcommand lives in its own file (commands.h); this file only
+// assembles the CLI, runs the chosen command and turns errors into exit
+// codes (the one place an Error becomes text).
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "tools/go2seccomp/commands.h"
+#include "tools/go2seccomp/version.h"
+
+namespace go2seccomp::cli {
+
+int ReportError(const Error& error) {
+  std::fprintf(stderr, "go2seccomp: %s\n", error.message.c_str());
+  return ExitCodeFor(error.code);
+}
+
+}  // namespace go2seccomp::cli
+
+int main(int argc, char** argv) {
+  using namespace go2seccomp;
+  CLI::App app{
+      "go2seccomp: seccomp profiles that allow exactly the syscalls a Go "
+      "binary can make, and a launcher that applies them.\n\n"
+      "  go2seccomp BINARY PROFILE.json       analyze BINARY, write a Docker/OCI profile\n"
+      "  go2seccomp exec --profile P -- PROG  run PROG under a profile\n",
+      "go2seccomp"};
+  app.set_version_flag("--version", std::string(kVersionString));
+  app.require_subcommand(0, 1);
+  cli::Runner runner;
+  cli::AddAnalyzeCommand(app, &runner);
+  cli::AddExecCommand(app, &runner);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (!runner) {
+    std::fputs(app.help().c_str(), stderr);
+    return 2;
+  }
+  return runner();
+}
