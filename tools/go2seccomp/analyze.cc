@@ -15,6 +15,7 @@
 #include "go2seccomp/profile/builder.h"
 #include "go2seccomp/profile/groups.h"
 #include "go2seccomp/profile/oci_json.h"
+#include "go2seccomp/profile/runtime_presets.h"
 #include "go2seccomp/syscalls/table.h"
 #include "tools/go2seccomp/commands.h"
 
@@ -26,6 +27,8 @@ struct AnalyzeFlags {
   std::string output;
   AnalyzeSettings settings;
 };
+
+}  // namespace
 
 void AddSettingsOptions(CLI::App* cmd, AnalyzeSettings* s) {
   cmd->add_option("--with", s->with,
@@ -42,12 +45,16 @@ void AddSettingsOptions(CLI::App* cmd, AnalyzeSettings* s) {
                   "Errno returned for syscalls the profile does not allow "
                   "(default EPERM = 1).")
       ->check(CLI::Range(1, 4095));
+  cmd->add_option("--runtime", s->runtime,
+                  "Also allow what this container runtime does between loading "
+                  "the filter and exec'ing the program (measured presets: "
+                  "docker = runc, runc, crun; none for `go2seccomp exec` or "
+                  "systemd). Default: docker.")
+      ->check(CLI::IsMember({"docker", "runc", "crun", "none"}));
   cmd->add_flag("--no-name-rules", s->no_name_rules,
                 "Do not use known Go function names where data flow cannot "
                 "follow the number (see ARCHITECTURE.md); for debugging.");
 }
-
-}  // namespace
 
 Result<profile::Profile> AnalyzeToProfile(const std::string& binary,
                                           const AnalyzeSettings& s,
@@ -94,6 +101,19 @@ Result<profile::Profile> AnalyzeToProfile(const std::string& binary,
       }
     }
     names.insert(names.end(), n.begin(), n.end());
+  }
+  auto runtime = profile::ContainerRuntimeFromName(s.runtime);
+  if (!runtime) {
+    return MakeError(ErrorCode::kInvalidArgument, "unknown --runtime \"{}\"", s.runtime);
+  }
+  if (!profile::RuntimePresetAvailable(*runtime, *arch)) {
+    return MakeError(ErrorCode::kUnsupported,
+                     "no measured {} preset for {}; use --runtime none and add what the "
+                     "runtime needs by hand",
+                     s.runtime, GetArchInfo(*arch).name);
+  }
+  for (const profile::PresetEntry& e : profile::RuntimePreset(*runtime, *arch)) {
+    names.emplace_back(e.name);
   }
   profile::ProfileBuilder b;
   b.DefaultAction(profile::Action::Errno(static_cast<std::uint32_t>(s.errno_ret)))

@@ -32,6 +32,9 @@ struct AnalyzeSettings {
   bool stats = false;
   bool no_name_rules = false;
   int errno_ret = EPERM;
+  // Container runtime whose own post-filter syscalls the profile must allow
+  // (profile/runtime_presets.h): "docker" (= runc), "runc", "crun", "none".
+  std::string runtime = "docker";
 };
 
 // Human-readable lines about what was analysed, and the number of findings
@@ -45,6 +48,9 @@ struct AnalyzeSummary {
 Result<profile::Profile> AnalyzeToProfile(const std::string& binary,
                                           const AnalyzeSettings& settings,
                                           AnalyzeSummary* summary);
+
+// The analysis options (--with, --strict, --runtime, ...) on `cmd`.
+void AddSettingsOptions(CLI::App* cmd, AnalyzeSettings* settings);
 
 void AddAnalyzeCommand(CLI::App& app, Runner* run);  // analyze.cc (and the classic BIN OUT form)
 void AddExecCommand(CLI::App& app, Runner* run);     // exec.cc

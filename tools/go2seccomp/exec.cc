@@ -9,7 +9,10 @@
 // executable, 125 filter setup failed; 2..7 for go2seccomp's own errors).
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +28,8 @@ namespace go2seccomp::cli {
 
 struct ExecFlags {
   std::string profile_path;
+  bool analyze = false;
+  AnalyzeSettings settings;
   std::optional<std::uint32_t> errno_ret;
   bool verbose = false;
   std::vector<std::string> command;  // PROG ARGS...
@@ -47,11 +52,46 @@ int ExecUnderProfile(profile::Profile profile, const ExecFlags& flags) {
 
 namespace {
 
+// PROG as execvp would find it (the analysis needs the file).
+std::string FindOnPath(const std::string& prog) {
+  if (prog.find('/') != std::string::npos) return prog;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/bin:/usr/bin";
+  std::size_t start = 0;
+  while (start <= dirs.size()) {
+    std::size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string dir = dirs.substr(start, end - start);
+    if (dir.empty()) dir = ".";
+    std::string candidate = dir + "/" + prog;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return prog;
+}
+
 int RunExec(const ExecFlags& flags) {
-  // `--analyze` (analyse PROG, then ExecUnderProfile) would branch here.
+  if (flags.analyze) {
+    if (!flags.profile_path.empty()) {
+      return ReportError(Error{ErrorCode::kInvalidArgument,
+                               "exec: --analyze and --profile exclude each other"});
+    }
+    AnalyzeSummary summary;
+    auto p = AnalyzeToProfile(FindOnPath(flags.command.front()), flags.settings, &summary);
+    if (!p) return ReportError(p.error());
+    if (flags.verbose) {
+      for (const std::string& l : summary.lines) fmt::print(stderr, "go2seccomp: {}\n", l);
+    }
+    if (flags.settings.strict && summary.findings > 0) {
+      fmt::print(stderr, "go2seccomp: {} unresolved site(s); --strict: not running\n",
+                 summary.findings);
+      return 1;
+    }
+    return ExecUnderProfile(std::move(*p), flags);
+  }
   if (flags.profile_path.empty()) {
-    return ReportError(
-        Error{ErrorCode::kInvalidArgument, "exec: --profile is required"});
+    return ReportError(Error{ErrorCode::kInvalidArgument,
+                             "exec: --profile FILE or --analyze is required"});
   }
   Result<std::string> text = ReadTextFile(flags.profile_path);
   if (!text) return ReportError(text.error());
@@ -80,6 +120,18 @@ void AddExecCommand(CLI::App& app, Runner* run) {
                   "Seccomp profile: Docker/OCI JSON, or an OCI config.json "
                   "with linux.seccomp. Rules are taken for this machine's "
                   "architecture; unknown syscalls or actions are errors");
+  cmd->add_flag("--analyze", flags->analyze,
+                "Analyze PROG (and --with binaries) first and run it under "
+                "the resulting profile");
+  // Our own launcher needs nothing after the filter but the execve, which
+  // it allows itself (runtime/launch.h).
+  flags->settings.runtime = "none";
+  cmd->add_option("--with", flags->settings.with,
+                  "With --analyze: also cover these binaries (programs PROG "
+                  "runs). Repeatable.")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--strict", flags->settings.strict,
+                "With --analyze: refuse to run if a syscall site is unresolved");
   cmd->add_option("--errno", flags->errno_ret,
                   "Deny with this errno instead of the profile's "
                   "defaultAction (sets defaultAction to SCMP_ACT_ERRNO N; the "

@@ -292,7 +292,7 @@ Report Analyzer::Run() {
       for (const SiteValue& s : results_[f].sites) {
         if (s.kind != SiteValue::Kind::kSyscall && s.kind != SiteValue::Kind::kWrapperCall) continue;
         for (const Atom& a : s.nr) {
-          if (a.kind == Atom::Kind::kEntry) locs.push_back(a.loc);
+          if (a.kind == Atom::Kind::kEntry) locs.push_back(a.loc());
         }
       }
       if (UpdateWrapper(f, locs, false)) grown.push_back(p_.funcs[f].entry);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <memory>
+#include <queue>
 
 #include <fmt/format.h>
 
@@ -32,7 +34,7 @@ std::string Value::ToString() const {
         s += fmt::format("{:#x}", a.value);
         break;
       case Atom::Kind::kEntry:
-        s += a.loc.ToString();
+        s += a.loc().ToString();
         break;
       case Atom::Kind::kStackAddr:
         s += fmt::format("&sp{:+#x}", a.value);
@@ -550,10 +552,14 @@ State Flow_::RunBlock(int b, State s, bool record, FunctionFlow* out,
   // next instruction may belong to another path (the callee never returns);
   // the compiler's SP table tells: a different SP there means no edge.
   if (last < insns_.size()) {
-    const Instruction& prev = insns_[last - 1];
-    if (prev.flow == Flow::kCall || prev.flow == Flow::kIndirectCall ||
-        (last >= 2 && insns_[last - 2].flow == Flow::kCall && prev.num_ops == 0 &&
-         prev.flow == Flow::kNext)) {
+    // Skip the NOPs the assembler pads with after such a call.
+    std::size_t k = last - 1;
+    while (k > first && insns_[k].flow == Flow::kNext && insns_[k].num_ops == 0 &&
+           !insns_[k].clobbers_all_registers) {
+      --k;
+    }
+    const Instruction& prev = insns_[k];
+    if (prev.flow == Flow::kCall || prev.flow == Flow::kIndirectCall) {
       std::int64_t sp;
       if (s.regs[disasm::kSp].IsSingleStackAddr(&sp)) {
         if (auto delta = env_.SpDeltaAt(insns_[last].address); delta && -*delta != sp) {
@@ -601,7 +607,13 @@ FunctionFlow Flow_::Run() {
   const int nblocks = static_cast<int>(leaders.size());
   out.num_blocks = nblocks;
 
-  std::vector<State> in(nblocks);
+  // In-states are allocated on first use: big functions have thousands of
+  // blocks and a state is a few KiB.
+  std::vector<std::unique_ptr<State>> in_states(nblocks);
+  auto In = [&](int b) -> State& {
+    if (!in_states[b]) in_states[b] = std::make_unique<State>();
+    return *in_states[b];
+  };
   std::vector<bool> has_pred(nblocks, false);
   std::vector<int> visits(nblocks, 0);
   State indirect_seed;  // join of states at indirect jumps
@@ -703,13 +715,14 @@ FunctionFlow Flow_::Run() {
     if (falls && b + 1 < nblocks) has_pred[b + 1] = true;
   }
 
-  in[0] = EntryState();
-  std::vector<int> worklist;
+  In(0) = EntryState();
+  // Lowest block first: forward order converges fastest.
+  std::priority_queue<int, std::vector<int>, std::greater<int>> worklist;
   std::vector<bool> queued(nblocks, false);
   auto push = [&](int b) {
     if (!queued[b]) {
       queued[b] = true;
-      worklist.push_back(b);
+      worklist.push(b);
     }
   };
   push(0);
@@ -722,27 +735,27 @@ FunctionFlow Flow_::Run() {
       // the capped lattice, but a bound keeps a corrupt input cheap).
       out.hit_iteration_cap = true;
       State top = TopState();
-      if (!(in[b] == top)) in[b] = top;
+      if (!(In(b) == top)) In(b) = top;
     }
-    RunBlock(b, in[b], /*record=*/false, &out, [&](std::uint64_t target, const State& s) {
+    RunBlock(b, In(b), /*record=*/false, &out, [&](std::uint64_t target, const State& s) {
       if (target == 0) {
         if (join_state(&indirect_seed, s, false)) indirect_changed = true;
         return;
       }
       const int t = BlockOf(target);
-      const bool sp_was_known = !in[t].reached || !in[t].regs[disasm::kSp].is_top();
-      const bool stack_was_known = !in[t].reached || !in[t].stack_lost;
-      if (cfg_.trace && t >= 0 && in[t].reached && !(in[t].regs[disasm::kSp] == s.regs[disasm::kSp])) {
+      const bool sp_was_known = !In(t).reached || !In(t).regs[disasm::kSp].is_top();
+      const bool stack_was_known = !In(t).reached || !In(t).stack_lost;
+      if (cfg_.trace && t >= 0 && In(t).reached && !(In(t).regs[disasm::kSp] == s.regs[disasm::kSp])) {
         std::fprintf(stderr, "  [flow] SP differs into %#llx: %s vs %s from %#llx\n",
-                     (unsigned long long)block_starts_[t], in[t].regs[disasm::kSp].ToString().c_str(),
+                     (unsigned long long)block_starts_[t], In(t).regs[disasm::kSp].ToString().c_str(),
                      s.regs[disasm::kSp].ToString().c_str(), (unsigned long long)block_starts_[b]);
       }
-      if (t >= 0 && join_state(&in[t], s, visits[t] >= kWidenAfter)) push(t);
-      if (cfg_.trace && t >= 0 && stack_was_known && in[t].stack_lost) {
+      if (t >= 0 && join_state(&In(t), s, visits[t] >= kWidenAfter)) push(t);
+      if (cfg_.trace && t >= 0 && stack_was_known && In(t).stack_lost) {
         std::fprintf(stderr, "  [flow] stack lost entering block %#llx from block %#llx\n",
                      (unsigned long long)block_starts_[t], (unsigned long long)block_starts_[b]);
       }
-      if (cfg_.trace && t >= 0 && sp_was_known && in[t].regs[disasm::kSp].is_top()) {
+      if (cfg_.trace && t >= 0 && sp_was_known && In(t).regs[disasm::kSp].is_top()) {
         std::fprintf(stderr, "  [flow] SP lost entering block %#llx from block %#llx (visit %d)\n",
                      (unsigned long long)block_starts_[t], (unsigned long long)block_starts_[b],
                      visits[t]);
@@ -752,11 +765,8 @@ FunctionFlow Flow_::Run() {
 
   for (int round = 0; round < 2 * nblocks + 4; ++round) {
     while (!worklist.empty()) {
-      // Lowest block first: forward order converges fastest.
-      auto it = std::min_element(worklist.begin(), worklist.end());
-      const int b = *it;
-      *it = worklist.back();
-      worklist.pop_back();
+      const int b = worklist.top();
+      worklist.pop();
       queued[b] = false;
       process(b);
     }
@@ -770,7 +780,7 @@ FunctionFlow Flow_::Run() {
       for (int b = 1; b < nblocks; ++b) {
         if (has_pred[b]) continue;
         if (cfg_.trace) std::fprintf(stderr, "  [flow] seeding block %#llx from indirect jumps\n", (unsigned long long)block_starts_[b]);
-        if (join_state(&in[b], indirect_seed, false)) {
+        if (join_state(&In(b), indirect_seed, false)) {
           push(b);
           seeded = true;
         }
@@ -783,12 +793,12 @@ FunctionFlow Flow_::Run() {
   // Final pass: evaluate the sites from the converged in-states.
   if (cfg_.audit_globals) effects_ = &out.global_effects;
   for (int b = 0; b < nblocks; ++b) {
-    if (!in[b].reached) {
-      // Unreachable and unseeded (a jump-table target when the indirect
-      // jump itself was unreachable): evaluate from Top so nothing is lost.
-      in[b] = TopState();
-    }
-    RunBlock(b, in[b], /*record=*/true, &out, [](std::uint64_t, const State&) {});
+    // Unreached and unseeded blocks (dead code; a jump-table target whose
+    // indirect jump was itself unreachable) are evaluated from Top, so a
+    // site there is reported rather than lost.
+    const bool reached = in_states[b] && in_states[b]->reached;
+    RunBlock(b, reached ? *in_states[b] : TopState(), /*record=*/true, &out,
+             [](std::uint64_t, const State&) {});
   }
   effects_ = nullptr;
   for (std::size_t i : misaligned_) {

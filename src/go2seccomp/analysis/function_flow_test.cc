@@ -155,7 +155,7 @@ TEST(FunctionFlowTest, Abi0WrapperTakesNumberFromFirstStackArgument) {
   ASSERT_EQ(f.sites.size(), 1u);
   ASSERT_EQ(f.sites[0].nr.size(), 1);
   EXPECT_EQ(f.sites[0].nr.atom(0).kind, Atom::Kind::kEntry);
-  EXPECT_EQ(f.sites[0].nr.atom(0).loc, EntryLoc::Stack(8));
+  EXPECT_EQ(f.sites[0].nr.atom(0).loc(), EntryLoc::Stack(8));
 }
 
 // Go 1.19+ runtime/internal/syscall.Syscall6 (ABIInternal asm): the number
@@ -170,7 +170,7 @@ TEST(FunctionFlowTest, RegisterWrapperTakesNumberFromAx) {
   auto f = RunFlow(a, env);
   ASSERT_EQ(f.sites.size(), 1u);
   ASSERT_EQ(f.sites[0].nr.size(), 1);
-  EXPECT_EQ(f.sites[0].nr.atom(0).loc, EntryLoc::Reg(AX));
+  EXPECT_EQ(f.sites[0].nr.atom(0).loc(), EntryLoc::Reg(AX));
 }
 
 // Go 1.17+ caller: MOVL $0x102, AX; CALL syscall.Syscall (mkdirat).
@@ -233,7 +233,7 @@ TEST(FunctionFlowTest, SpillSurvivesCallRegistersDoNot) {
   auto f = RunFlow(a, env);
   ASSERT_EQ(f.sites.size(), 2u);
   ASSERT_EQ(f.sites[0].nr.size(), 1);
-  EXPECT_EQ(f.sites[0].nr.atom(0).loc, EntryLoc::Reg(AX));
+  EXPECT_EQ(f.sites[0].nr.atom(0).loc(), EntryLoc::Reg(AX));
   EXPECT_TRUE(f.sites[1].nr.is_top());
 }
 
@@ -248,7 +248,7 @@ TEST(FunctionFlowTest, TailJumpPassesArgumentsThrough) {
   ASSERT_EQ(f.sites.size(), 1u);
   EXPECT_TRUE(f.sites[0].tail);
   ASSERT_EQ(f.sites[0].nr.size(), 1);
-  EXPECT_EQ(f.sites[0].nr.atom(0).loc, EntryLoc::Stack(8));
+  EXPECT_EQ(f.sites[0].nr.atom(0).loc(), EntryLoc::Stack(8));
 }
 
 // n := SYS_GETUID; if c { n = SYS_GETEUID }; syscall(n): both numbers.

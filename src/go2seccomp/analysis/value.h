@@ -43,19 +43,38 @@ struct EntryLoc {
   std::string ToString() const;
 };
 
+// 16 bytes: entry locations are packed into `value` (so a Value of six
+// atoms fits in about 100 bytes and a function state in a few KiB).
 struct Atom {
   enum class Kind : std::uint8_t { kConst, kEntry, kStackAddr, kGlobal };
+  std::int64_t value = 0;  // constant / entry-SP-relative address / global
+                           // address / kEntry: the EntryLoc value
   Kind kind = Kind::kConst;
   std::uint8_t size = 0;   // kGlobal: bytes loaded
-  std::int64_t value = 0;  // constant / entry-SP-relative address / global address
-  EntryLoc loc;            // kEntry
+  EntryLoc::Kind loc_kind = EntryLoc::Kind::kReg;  // kEntry
 
+  static Atom Make(Kind k, std::int64_t v, std::uint8_t size = 0) {
+    Atom a;
+    a.kind = k;
+    a.value = v;
+    a.size = size;
+    return a;
+  }
+  static Atom Entry(EntryLoc l) {
+    Atom a;
+    a.kind = Kind::kEntry;
+    a.value = l.value;
+    a.loc_kind = l.kind;
+    return a;
+  }
+  EntryLoc loc() const { return EntryLoc{loc_kind, static_cast<std::int32_t>(value)}; }
   auto operator<=>(const Atom&) const = default;
 };
+static_assert(sizeof(Atom) == 16);
 
 class Value {
  public:
-  static constexpr int kMaxAtoms = 8;
+  static constexpr int kMaxAtoms = 6;
 
   // Default: Top.
   Value() = default;
@@ -65,14 +84,14 @@ class Value {
     v.top_ = false;
     return v;
   }
-  static Value Const(std::int64_t c) { return Single({Atom::Kind::kConst, 0, c, {}}); }
-  static Value Entry(EntryLoc loc) { return Single({Atom::Kind::kEntry, 0, 0, loc}); }
+  static Value Const(std::int64_t c) { return Single(Atom::Make(Atom::Kind::kConst, c)); }
+  static Value Entry(EntryLoc loc) { return Single(Atom::Entry(loc)); }
   static Value StackAddr(std::int64_t off) {
-    return Single({Atom::Kind::kStackAddr, 0, off, {}});
+    return Single(Atom::Make(Atom::Kind::kStackAddr, off));
   }
   static Value Global(std::uint64_t addr, int size) {
-    return Single({Atom::Kind::kGlobal, static_cast<std::uint8_t>(size),
-                   static_cast<std::int64_t>(addr), {}});
+    return Single(Atom::Make(Atom::Kind::kGlobal, static_cast<std::int64_t>(addr),
+                             static_cast<std::uint8_t>(size)));
   }
 
   bool is_top() const { return top_; }
@@ -131,9 +150,8 @@ class Value {
     for (const Atom& a : *this) {
       if (a.kind == Atom::Kind::kConst) {
         const std::uint64_t mask = (std::uint64_t{1} << (bytes * 8)) - 1;
-        r.Insert({Atom::Kind::kConst, 0,
-                  static_cast<std::int64_t>(static_cast<std::uint64_t>(a.value) & mask),
-                  {}});
+        r.Insert(Atom::Make(Atom::Kind::kConst,
+                            static_cast<std::int64_t>(static_cast<std::uint64_t>(a.value) & mask)));
       } else if (bytes >= 4 && a.kind == Atom::Kind::kGlobal) {
         // The low bytes of a little-endian word are the word at the same
         // address, narrower.

@@ -1,0 +1,71 @@
+// Helpers for tests that run real programs: spawning with captured output,
+// checking whether seccomp/ptrace work here, and tracing with strace.
+#ifndef GO2SECCOMP_TESTS_COMMON_PROCESS_UTIL_H_
+#define GO2SECCOMP_TESTS_COMMON_PROCESS_UTIL_H_
+
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace go2seccomp::test_util {
+
+struct RunResult {
+  int status = -1;  // wait status
+  std::string out;
+  std::string err;
+  bool exited_ok() const;  // exited with code 0
+  int exit_code() const;   // exit code, 128+signal, or -1
+};
+
+// Runs argv (PATH search) in `dir` (empty: current directory) with stdin
+// from /dev/null; captures stdout/stderr.
+RunResult RunProgram(const std::vector<std::string>& argv,
+              const std::filesystem::path& dir = {});
+
+std::string ReadFile(const std::filesystem::path& path);
+
+// Whether this kernel lets us load a seccomp filter (a forked child tries).
+bool SeccompAvailable();
+// Whether strace runs here (ptrace permitted).
+bool StraceAvailable();
+
+// The syscall names argv makes according to `strace -f`, per process up to
+// and including a successful execve into another program: what a profile
+// for argv's binary must cover. The traced program's own first execve is
+// left out (the launcher makes it). Programs it executes are not followed
+// past their execve (their syscalls belong to their own binary).
+std::set<std::string> StraceOwnSyscalls(const std::vector<std::string>& argv,
+                                        const std::filesystem::path& workdir);
+
+// A fresh temporary directory, removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace go2seccomp::test_util
+
+#define G2S_REQUIRE_SECCOMP()                                                  \
+  do {                                                                         \
+    if (!::go2seccomp::test_util::SeccompAvailable()) {                          \
+      GTEST_SKIP() << "seccomp filters cannot be loaded here (PR_SET_SECCOMP " \
+                      "failed: container or kernel)";                          \
+    }                                                                          \
+  } while (false)
+
+#define G2S_REQUIRE_STRACE()                                               \
+  do {                                                                     \
+    if (!::go2seccomp::test_util::StraceAvailable()) {                       \
+      GTEST_SKIP() << "strace is missing or ptrace is not allowed here";   \
+    }                                                                      \
+  } while (false)
+
+#endif  // GO2SECCOMP_TESTS_COMMON_PROCESS_UTIL_H_
