@@ -164,7 +164,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"filecopy", {"@/src.txt", "@/dst.txt"}, {"openat", "fsync", "copy_file_range"},
              "copied 100000 bytes"},
         Case{"rawsys", {}, {"getpid", "getppid", "getuid", "geteuid", "clock_gettime"}, "true"}),
-    [](const auto& info) { return info.param.name; });
+    [](const auto& param_info) { return param_info.param.name; });
 
 // A Go program that runs another program: seccomp filters survive execve,
 // so the child must be covered too -- --with adds the child's analysis.

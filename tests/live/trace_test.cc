@@ -62,18 +62,19 @@ bool PtraceAvailable() {
   return available;
 }
 
-#define REQUIRE_PTRACE()                                                 \
-  do {                                                                   \
-    if (!PtraceAvailable()) {                                            \
-      GTEST_SKIP() << "ptrace is not permitted here (PTRACE_SEIZE "      \
+#define REQUIRE_PTRACE()                                                   \
+  do {                                                                     \
+    if (!PtraceAvailable()) {                                              \
+      GTEST_SKIP() << "ptrace is not permitted here (PTRACE_SEIZE "        \
                       "failed: Yama, a container's seccomp profile, ...)"; \
-    }                                                                    \
+    }                                                                      \
   } while (false)
 
 class TraceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "g2s-trace-XXXXXX").string();
+    std::string tmpl =
+        (fs::temp_directory_path() / "g2s-trace-XXXXXX").string();
     ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
   }
@@ -183,11 +184,11 @@ TEST_F(TraceTest, ExecprocFollowsTheChildIntoBinTrue) {
   // Split per program: the Go binary made the execve (its vfork child runs
   // Go code until the exec), /bin/true made its own exit_group.
   ASSERT_EQ(r.programs.size(), 2u);
-  EXPECT_EQ(fs::path(r.programs[0].exe), fs::canonical(FixturePath("execproc")));
+  EXPECT_EQ(fs::path(r.programs[0].exe),
+            fs::canonical(FixturePath("execproc")));
   EXPECT_THAT(r.programs[0].counts.at(HostArch()), Contains(Key("execve")));
   EXPECT_EQ(fs::path(r.programs[1].exe), fs::canonical("/bin/true"));
-  EXPECT_THAT(r.programs[1].counts.at(HostArch()),
-              Contains(Key("exit_group")));
+  EXPECT_THAT(r.programs[1].counts.at(HostArch()), Contains(Key("exit_group")));
   EXPECT_THAT(r.programs[1].counts.at(HostArch()),
               Not(Contains(Key("execve"))));
 }
@@ -292,8 +293,7 @@ TEST_F(TraceTest, I386CallsAreRecordedUnderI386) {
       continue;
     }
     ASSERT_THAT(r.counts, Contains(Key(Arch::kI386)));
-    EXPECT_EQ(r.counts.at(Arch::kI386),
-              (SyscallCounts{{"getpid", 1}}));
+    EXPECT_EQ(r.counts.at(Arch::kI386), (SyscallCounts{{"getpid", 1}}));
     EXPECT_THAT(Host(r), Not(Contains(Key("getpid"))));
   }
 }
@@ -348,7 +348,8 @@ TEST_F(TraceTest, NotFoundAndNotExecutable) {
 TEST_F(TraceTest, ExecveFailureIsReported) {
   REQUIRE_PTRACE();
   fs::path junk = dir_ / "junk";
-  std::ofstream(junk) << "\x7f" "ELF garbage";
+  std::ofstream(junk) << "\x7f"
+                         "ELF garbage";
   fs::permissions(junk, fs::perms::owner_all);
   TraceResult r = Run({junk.string()});
   EXPECT_FALSE(r.started);
@@ -370,8 +371,8 @@ TEST_F(TraceTest, ForwardsSignals) {
     }
     kill(getpid(), SIGTERM);
   });
-  TraceResult r = Run(
-      {"/bin/sh", "-c", "touch " + started.string() + "; exec sleep 30"});
+  TraceResult r =
+      Run({"/bin/sh", "-c", "touch " + started.string() + "; exec sleep 30"});
   killer.join();
   EXPECT_EQ(r.exit_code, 128 + SIGTERM);
   EXPECT_GE(r.execs.size(), 2u);  // sh, touch, sleep
@@ -385,8 +386,8 @@ std::set<std::string> StraceNames(const std::vector<std::string>& argv,
   std::set<std::string> names;
 #ifdef G2S_STRACE
   fs::path log = dir / "strace.log";
-  std::vector<std::string> cmd = {G2S_STRACE, "-f", "-qq", "-o", log.string(),
-                                  "--"};
+  std::vector<std::string> cmd = {G2S_STRACE, "-f",         "-qq",
+                                  "-o",       log.string(), "--"};
   cmd.insert(cmd.end(), argv.begin(), argv.end());
   std::vector<char*> args;
   for (std::string& a : cmd) args.push_back(a.data());
@@ -456,8 +457,8 @@ TEST_F(TraceTest, SeesEverythingStraceSees) {
   // name strace saw that this run missed must be one of those. Three runs
   // of ours make a miss unlikely even for them.
   const std::set<std::string> kTimingDependent = {
-      "clone",       "epoll_pwait", "futex",      "getpid",
-      "gettid",      "madvise",     "mmap",       "munmap",
+      "clone",       "epoll_pwait",    "futex",        "getpid",
+      "gettid",      "madvise",        "mmap",         "munmap",
       "nanosleep",   "rt_sigprocmask", "rt_sigreturn", "sched_yield",
       "sigaltstack", "tgkill"};
   std::vector<std::string> argv = {FixturePath("filecopy"), G2S_TRACE_HELPER,

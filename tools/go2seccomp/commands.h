@@ -54,6 +54,9 @@ void AddSettingsOptions(CLI::App* cmd, AnalyzeSettings* settings);
 
 void AddAnalyzeCommand(CLI::App& app, Runner* run);  // analyze.cc (and the classic BIN OUT form)
 void AddExecCommand(CLI::App& app, Runner* run);     // exec.cc
+void AddTraceCommand(CLI::App& app, Runner* run);    // trace.cc
+void AddMergeCommand(CLI::App& app, Runner* run);    // merge.cc
+void AddCompareCommand(CLI::App& app, Runner* run);  // merge.cc
 
 }  // namespace go2seccomp::cli
 

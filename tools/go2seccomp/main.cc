@@ -25,13 +25,18 @@ int main(int argc, char** argv) {
       "go2seccomp: seccomp profiles that allow exactly the syscalls a Go "
       "binary can make, and a launcher that applies them.\n\n"
       "  go2seccomp BINARY PROFILE.json       analyze BINARY, write a Docker/OCI profile\n"
-      "  go2seccomp exec --profile P -- PROG  run PROG under a profile\n",
+      "  go2seccomp exec --profile P -- PROG  run PROG under a profile\n"
+      "  go2seccomp trace -o T.json -- PROG   record the syscalls PROG makes\n"
+      "  go2seccomp compare --static S.json --observed T.json\n",
       "go2seccomp"};
   app.set_version_flag("--version", std::string(kVersionString));
   app.require_subcommand(0, 1);
   cli::Runner runner;
   cli::AddAnalyzeCommand(app, &runner);
   cli::AddExecCommand(app, &runner);
+  cli::AddTraceCommand(app, &runner);
+  cli::AddMergeCommand(app, &runner);
+  cli::AddCompareCommand(app, &runner);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

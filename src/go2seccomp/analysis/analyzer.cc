@@ -429,7 +429,7 @@ void Analyzer::ResolveGlobals() {
 
 void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates) {
   ResolveGlobals();
-  const char* nr_reg = GetArchInfo(p_.arch).syscall_nr_register.data();
+  const std::string_view nr_reg = GetArchInfo(p_.arch).syscall_nr_register;
   for (auto& [fi, res] : results_) {
     for (const SiteValue& s : res.sites) {
       switch (s.kind) {
@@ -437,7 +437,8 @@ void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates)
         case SiteValue::Kind::kWrapperCall: {
           const bool raw = s.kind == SiteValue::Kind::kSyscall;
           raw ? ++stats_.syscall_sites : ++stats_.wrapper_call_sites;
-          auto callee = raw ? std::nullopt : p_.FuncWithEntry(s.callee);
+          std::optional<std::size_t> callee;
+          if (!raw) callee = p_.FuncWithEntry(s.callee);
           const std::string via =
               raw ? fmt::format("{} at the syscall instruction", nr_reg)
                   : fmt::format("the number passed to {}",

@@ -111,17 +111,46 @@ Result<LoadedBinary> LoadedBinary::FromBytes(Bytes image, std::string name) {
   // the address-reference scan must not look there.
   const std::uint64_t tab_lo = lt.table_vaddr();
   const std::uint64_t tab_hi = tab_lo + loc->bytes.size();
+  // Code: the executable sections when the file has section headers (an
+  // executable segment also maps the ELF headers and, on arm64 external
+  // links, .rodata); otherwise the executable segments. Data: everything
+  // else that is loaded from the file.
+  bool have_exec_sections = false;
+  for (const elf::Section& sec : ef.sections()) {
+    if (sec.IsAlloc() && sec.IsExecutable() && sec.type != elf::kShtNobits && sec.size > 0) {
+      auto bytes = ef.ReadVirtual(sec.addr, sec.size);
+      if (!bytes) return wrap(bytes.error());
+      p.code.push_back(Region{sec.addr, *bytes});
+      have_exec_sections = true;
+    }
+  }
   for (const elf::Segment& seg : ef.segments()) {
     if (seg.type != elf::kPtLoad || seg.filesz == 0) continue;
     auto bytes = ef.ReadVirtual(seg.vaddr, seg.filesz);
     if (!bytes) return wrap(bytes.error());
     Region r{seg.vaddr, *bytes};
-    if (seg.IsExecutable()) {
+    if (seg.IsExecutable() && !have_exec_sections) {
       p.code.push_back(r);
-    } else {
+    } else if (!seg.IsExecutable()) {
       AddExcluding(&p.data, r, tab_lo, tab_hi);
     }
   }
+  if (have_exec_sections) {
+    // Non-code sections inside executable segments (arm64 external links
+    // put .rodata there) are data.
+    for (const elf::Section& sec : ef.sections()) {
+      if (!sec.IsAlloc() || sec.IsExecutable() || sec.type == elf::kShtNobits || sec.size == 0) {
+        continue;
+      }
+      const elf::Segment* seg = ef.FindLoadSegment(sec.addr);
+      if (seg == nullptr || !seg->IsExecutable()) continue;
+      auto bytes = ef.ReadVirtual(sec.addr, sec.size);
+      if (!bytes) continue;
+      AddExcluding(&p.data, Region{sec.addr, *bytes}, tab_lo, tab_hi);
+    }
+  }
+  std::sort(p.code.begin(), p.code.end(),
+            [](const Region& a, const Region& b) { return a.vaddr < b.vaddr; });
   if (ef.relative_relocation_count() > 0) {
     auto relocs = ef.DynamicRelocations();
     if (!relocs) return wrap(relocs.error());

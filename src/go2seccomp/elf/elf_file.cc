@@ -649,10 +649,8 @@ struct RelocTable {
   std::string what;
 };
 
-}  // namespace
-
 // Collects the relocation tables the loader would process.
-static Result<std::vector<RelocTable>> FindRelocTables(const ElfFile& f) {
+Result<std::vector<RelocTable>> FindRelocTables(const ElfFile& f) {
   std::vector<RelocTable> out;
   G2S_ASSIGN_OR_RETURN(std::vector<DynamicEntry> dyn, f.DynamicEntries());
   if (!dyn.empty()) {
@@ -743,6 +741,8 @@ static Result<std::vector<RelocTable>> FindRelocTables(const ElfFile& f) {
   }
   return out;
 }
+
+}  // namespace
 
 Result<std::vector<Relocation>> ElfFile::DynamicRelocations() const {
   G2S_ASSIGN_OR_RETURN(std::vector<RelocTable> tables, FindRelocTables(*this));

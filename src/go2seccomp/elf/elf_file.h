@@ -199,6 +199,7 @@ class ElfFile {
   // .dynsym without the null symbol 0; empty if there is no .dynsym.
   Result<std::vector<Symbol>> DynamicSymbols() const;
   // The first .symtab symbol with this name (then .dynsym); nullopt if none.
+  // Parses the tables on each call: for many lookups, call Symbols() once.
   Result<std::optional<Symbol>> FindSymbol(std::string_view name) const;
 
   // The PT_INTERP path without its NUL; nullopt for a static binary.

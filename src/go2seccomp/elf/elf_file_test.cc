@@ -749,16 +749,14 @@ TEST_F(MalformedTest, RandomHeaderFlipsNeverCrash) {
       std::vector<std::uint8_t> b = *base;
       const int flips = 1 + static_cast<int>(rng() % 3);
       for (int k = 0; k < flips; ++k) {
-        const std::uint64_t at = rng() % 2 == 0
-                                     ? rng() % (64 + 56 * 12)
-                                     : shoff + rng() % shsize;
+        const std::uint64_t at =
+            rng() % 2 == 0 ? rng() % (64 + 56 * 12) : shoff + rng() % shsize;
         b[at] = static_cast<std::uint8_t>(rng());
       }
       auto f = ElfFile::Parse(b);
       if (!f.has_value()) {
-        EXPECT_THAT(f.error().code,
-                    ::testing::AnyOf(ErrorCode::kMalformed,
-                                     ErrorCode::kUnsupported));
+        EXPECT_THAT(f.error().code, ::testing::AnyOf(ErrorCode::kMalformed,
+                                                     ErrorCode::kUnsupported));
         ++failed;
         continue;
       }

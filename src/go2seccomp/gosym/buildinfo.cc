@@ -379,12 +379,13 @@ std::optional<GoVersion> FindGoVersionString(const elf::ElfFile& elf) {
       if (auto v = GoVersion::Parse(*s)) return v;
     }
   }
-  // 2. Candidate "go1." strings in non-executable data...
+  // 2. Candidate "go1." strings in loaded data (any PT_LOAD: GNU ld may put
+  // .rodata in the executable segment)...
   constexpr std::string_view kPrefix = "go1.";
   std::unordered_set<std::uint64_t> candidates;
   std::vector<std::pair<std::uint64_t, std::string_view>> delimited;
   for (const elf::Segment& seg : elf.segments()) {
-    if (seg.type != elf::kPtLoad || seg.IsExecutable()) continue;
+    if (seg.type != elf::kPtLoad) continue;
     const std::string_view s = AsString(seg.data);
     for (std::size_t at = s.find(kPrefix); at != std::string_view::npos;
          at = s.find(kPrefix, at + 1)) {

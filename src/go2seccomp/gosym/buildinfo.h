@@ -81,9 +81,9 @@ void ParseModInfo(std::string_view modinfo, BuildInfo* out);
 
 // The runtime.buildVersion string, for binaries without build info: through
 // the runtime.buildVersion symbol when present, else the "go1.N..." string in
-// read-only data that a (pointer, length) string header in the data segments
-// points at, else a "go1.N..." token delimited on both sides by bytes that
-// cannot be part of it.
+// loaded data that a (pointer, length) string header in the non-executable
+// segments points at, else a "go1.N..." token delimited on both sides by bytes
+// that cannot be part of it.
 std::optional<GoVersion> FindGoVersionString(const elf::ElfFile& elf);
 
 // Build info's version if readable, else FindGoVersionString().

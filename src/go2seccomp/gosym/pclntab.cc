@@ -606,7 +606,8 @@ std::optional<std::uint64_t> FindTextStart(const elf::ElfFile& elf,
 
 // Offset of the functab from the table start, without a full parse.
 Result<std::uint64_t> FunctabOffset(Bytes table, const Prefix& p) {
-  if (p.version == PclnVersion::k12) return 8 + std::uint64_t(p.ptr_size);
+  if (p.version == PclnVersion::k12)
+    return 8 + static_cast<std::uint64_t>(p.ptr_size);
   const HeaderReader h(table, 0, p.version, p.ptr_size);
   return h.Offset(p.version == PclnVersion::k116 ? 6 : 7);
 }
@@ -654,7 +655,7 @@ bool PlausibleHeader(const elf::ElfFile& elf, Bytes table,
   auto nfunc = h.Word(0);
   if (!nfunc || *nfunc == 0 || *nfunc > kMaxScanFuncs) return false;
   const int fs = EntryFieldSize(prefix->version, prefix->ptr_size);
-  std::uint64_t functab = 8 + std::uint64_t(prefix->ptr_size);
+  std::uint64_t functab = 8 + static_cast<std::uint64_t>(prefix->ptr_size);
   std::uint64_t first_entry;
   if (prefix->version != PclnVersion::k12) {
     auto nfiles = h.Word(1);
@@ -700,33 +701,38 @@ Result<LineTableLocation> FindLineTable(const elf::ElfFile& elf) {
     }
     return loc;
   }
-  // No section: scan non-executable PT_LOAD data for a header. The pcHeader
-  // is pointer-aligned (it starts runtime.pclntab / the pcHeader symbol), so
-  // 4-byte steps over virtual addresses cover both ELF classes.
-  for (const elf::Segment& seg : elf.segments()) {
-    if (seg.type != elf::kPtLoad || seg.IsExecutable()) continue;
-    const std::uint64_t skew = (4 - seg.vaddr % 4) % 4;
-    for (std::uint64_t pos = skew; pos + 8 <= seg.data.size(); pos += 4) {
-      const std::uint32_t w = LoadLe32(seg.data.data() + pos);
-      if (w < kGo118Magic || !PclnVersionFromMagic(w)) continue;
-      const Bytes table = seg.data.subspan(pos);
-      const std::uint64_t vaddr = seg.vaddr + pos;
-      if (!PlausibleHeader(elf, table, vaddr)) continue;
-      LineTableLocation loc;
-      loc.bytes = table;
-      loc.vaddr = vaddr;
-      loc.file_offset = seg.offset + pos;
-      loc.found_by = "magic scan";
-      if (auto done = FinishLocation(elf, &loc); !done) {
-        if (done.error().code == ErrorCode::kUnsupported) {
-          return Unexpected(std::move(done).error());
+  // No section: scan PT_LOAD data for a header. The pcHeader is
+  // pointer-aligned (it starts runtime.pclntab / the pcHeader symbol), so
+  // 4-byte steps over virtual addresses cover both ELF classes. Read-only
+  // segments first; then executable ones too, because GNU ld without
+  // -z separate-code (Debian's arm64 default in bookworm/trixie) puts
+  // .rodata and .gopclntab in the R+X segment with .text.
+  for (const bool exec : {false, true}) {
+    for (const elf::Segment& seg : elf.segments()) {
+      if (seg.type != elf::kPtLoad || seg.IsExecutable() != exec) continue;
+      const std::uint64_t skew = (4 - seg.vaddr % 4) % 4;
+      for (std::uint64_t pos = skew; pos + 8 <= seg.data.size(); pos += 4) {
+        const std::uint32_t w = LoadLe32(seg.data.data() + pos);
+        if (w < kGo118Magic || !PclnVersionFromMagic(w)) continue;
+        const Bytes table = seg.data.subspan(pos);
+        const std::uint64_t vaddr = seg.vaddr + pos;
+        if (!PlausibleHeader(elf, table, vaddr)) continue;
+        LineTableLocation loc;
+        loc.bytes = table;
+        loc.vaddr = vaddr;
+        loc.file_offset = seg.offset + pos;
+        loc.found_by = "magic scan";
+        if (auto done = FinishLocation(elf, &loc); !done) {
+          if (done.error().code == ErrorCode::kUnsupported) {
+            return Unexpected(std::move(done).error());
+          }
+          continue;
         }
-        continue;
+        const auto parsed = LineTable::Parse(
+            loc.bytes, loc.vaddr, loc.file_offset,
+            loc.version >= PclnVersion::k118 ? loc.text_start : std::nullopt);
+        if (parsed && !parsed->funcs().empty()) return loc;
       }
-      const auto parsed = LineTable::Parse(
-          loc.bytes, loc.vaddr, loc.file_offset,
-          loc.version >= PclnVersion::k118 ? loc.text_start : std::nullopt);
-      if (parsed && !parsed->funcs().empty()) return loc;
     }
   }
   return MakeError(ErrorCode::kNotFound,

@@ -155,8 +155,9 @@ struct LineTableLocation {
 };
 
 // The .gopclntab (or .data.rel.ro.gopclntab, Go's internal PIE linking)
-// section; otherwise a scan of non-executable PT_LOAD data for a pcHeader
-// magic whose header checks out (zero pad bytes, quantum in {1,2,4} and
+// section; otherwise a scan of PT_LOAD data (read-only segments first, then
+// executable ones, where GNU ld may put .rodata) for a pcHeader magic whose
+// header checks out (zero pad bytes, quantum in {1,2,4} and
 // matching the arch, pointer size matching the ELF class, plausible nfunc,
 // offsets in bounds and ascending, first function inside an executable
 // segment) and which parses. External-linked binaries and some stripped ones

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstring>
 #include <map>
 #include <random>
@@ -929,6 +928,40 @@ TEST(PclnVersionTest, MagicNumbers) {
 // Corruption of a real table: random byte flips in the header, functab and
 // first records must give an error or a table whose lookups stay in bounds.
 
+TEST(RealTableCorruptionTest, TruncatedAtEveryHeaderWord) {
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(ReadFile(FixturePath("arm64", "hello"), &bytes));
+  const auto elf = elf::ElfFile::Parse(bytes);
+  ASSERT_TRUE(elf.has_value());
+  const auto loc = FindLineTable(*elf);
+  ASSERT_TRUE(loc.has_value());
+  const char* names[] = {"nfunc",          "nfiles",    "textStart",
+                         "funcnameOffset", "cuOffset",  "filetabOffset",
+                         "pctabOffset",    "pclnOffset"};
+  for (std::size_t n = 0; n < 8 + 8 * 8; ++n) {
+    auto t = LineTable::Parse(loc->bytes.first(n), loc->vaddr, loc->file_offset,
+                              loc->text_start);
+    ASSERT_FALSE(t.has_value()) << n;
+    EXPECT_EQ(t.error().code, ErrorCode::kMalformed);
+    if (n < 8) {
+      EXPECT_THAT(t.error().message, HasSubstr("truncated header")) << n;
+    } else {
+      const std::size_t word = (n - 8) / 8;
+      EXPECT_THAT(t.error().message,
+                  HasSubstr(fmt::format("header word {} ({}) at offset {:#x} "
+                                        "(file offset {:#x})",
+                                        word, names[word], 8 + 8 * word,
+                                        loc->file_offset + 8 + 8 * word)))
+          << n;
+    }
+  }
+  // Cut just after the header: the functab and records are gone.
+  auto t = LineTable::Parse(loc->bytes.first(8 + 8 * 8), loc->vaddr,
+                            loc->file_offset, loc->text_start);
+  ASSERT_FALSE(t.has_value());
+  EXPECT_THAT(t.error().message, HasSubstr("is past the end of the table"));
+}
+
 TEST(RealTableCorruptionTest, RandomFlipsNeverCrash) {
   std::vector<std::uint8_t> bytes;
   ASSERT_TRUE(ReadFile(FixturePath("amd64", "hello"), &bytes));
@@ -981,13 +1014,8 @@ TEST(PclntabCorpusTest, EveryBinary) {
     const std::string& path = row.at("abs_path");
     SCOPED_TRACE(path + " " + row.at("go_version"));
     Loaded l;
-    const auto start = std::chrono::steady_clock::now();
     Load(path, &l);
     if (HasFatalFailure()) return;
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - start)
-                        .count();
-    EXPECT_LT(ms, 2000);  // generous: includes reading the file
     ASSERT_TRUE(magic_column.contains(row.at("pclntab_magic")));
     EXPECT_EQ(l.table->version(), magic_column.at(row.at("pclntab_magic")));
     EXPECT_EQ(l.loc->found_by, row.at("pclntab_section"));
@@ -1046,6 +1074,22 @@ TEST(PclntabCorpusTest, EveryBinary) {
       ASSERT_TRUE(l.elf->IsExecutableAddress(f.entry)) << f.name;
       ASSERT_GE(f.end, f.entry);
     }
+    // Without the section name, the magic scan finds the same table.
+    std::vector<std::uint8_t> hidden = l.bytes;
+    const elf::Section* sec = l.elf->FindSection(".gopclntab");
+    ASSERT_NE(sec, nullptr);
+    const std::uint64_t shdr =
+        LoadLe64(hidden.data() + 40) + 64ull * sec->index;
+    const elf::Section& names = l.elf->sections()[LoadLe16(hidden.data() + 62)];
+    hidden[names.offset + LoadLe32(hidden.data() + shdr) + 1] = 'x';
+    auto hidden_elf = elf::ElfFile::Parse(hidden);
+    ASSERT_TRUE(hidden_elf.has_value());
+    auto scanned = FindLineTable(*hidden_elf);
+    ASSERT_TRUE(scanned.has_value()) << scanned.error().message;
+    EXPECT_EQ(scanned->found_by, "magic scan");
+    EXPECT_EQ(scanned->vaddr, l.loc->vaddr);
+    EXPECT_EQ(scanned->text_start, l.loc->text_start);
+
     // Go 1.19's addr2line reads tables up to the 1.18 layout, and puts
     // 1.18+ entries at the start of .text, which is wrong for external
     // links (C start-up code comes first): compare only where it is right.

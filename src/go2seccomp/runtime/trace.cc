@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -27,7 +28,6 @@
 
 #include "go2seccomp/profile/builder.h"
 #include "go2seccomp/profile/groups.h"
-#include "go2seccomp/runtime/launch.h"  // kExit* codes
 #include "go2seccomp/syscalls/table.h"
 
 extern char** environ;
@@ -38,10 +38,10 @@ namespace {
 // sandbox2 monitor_ptrace.cc kPtraceOptions, minus TRACESECCOMP (we install
 // no filter): every thread and child, exec and exit events, and the
 // tracees die with the tracer.
-constexpr unsigned kPtraceOptions =
-    PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
-    PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |
-    PTRACE_O_EXITKILL;
+constexpr unsigned kPtraceOptions = PTRACE_O_TRACESYSGOOD |
+                                    PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
+                                    PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC |
+                                    PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
 constexpr int kSyscallTrap = SIGTRAP | 0x80;  // PTRACE_O_TRACESYSGOOD
 
 // The same set as the launcher (launch.cc).
@@ -128,8 +128,8 @@ int CheckExecutable(const std::string& path) {
 }
 
 struct Resolved {
-  std::string path;    // set on success
-  int exit_code = 0;   // 127 / 126 on failure
+  std::string path;   // set on success
+  int exit_code = 0;  // 127 / 126 on failure
   std::string failure;
 };
 
@@ -219,8 +219,8 @@ std::string ReadTraceeString(pid_t pid, std::uint64_t addr) {
   const std::uint64_t page = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
   char buf[512];
   while (out.size() < PATH_MAX) {
-    std::size_t chunk = std::min<std::uint64_t>(sizeof(buf),
-                                                page - addr % page);
+    std::size_t chunk =
+        std::min<std::uint64_t>(sizeof(buf), page - addr % page);
     iovec local{buf, chunk};
     iovec remote{reinterpret_cast<void*>(static_cast<std::uintptr_t>(addr)),
                  chunk};
@@ -228,16 +228,15 @@ std::string ReadTraceeString(pid_t pid, std::uint64_t addr) {
     if (n <= 0) {
       // Word by word.
       errno = 0;
-      long word = ptrace(PTRACE_PEEKDATA, pid,
-                         reinterpret_cast<void*>(
-                             static_cast<std::uintptr_t>(addr)),
-                         nullptr);
+      long word = ptrace(
+          PTRACE_PEEKDATA, pid,
+          reinterpret_cast<void*>(static_cast<std::uintptr_t>(addr)), nullptr);
       if (errno != 0) break;
       std::memcpy(buf, &word, sizeof(word));
       n = sizeof(word);
     }
-    const char* nul =
-        static_cast<const char*>(std::memchr(buf, '\0', static_cast<std::size_t>(n)));
+    const char* nul = static_cast<const char*>(
+        std::memchr(buf, '\0', static_cast<std::size_t>(n)));
     if (nul != nullptr) {
       out.append(buf, static_cast<std::size_t>(nul - buf));
       return out;
@@ -283,7 +282,8 @@ bool ReadRegisters(pid_t tid, SyscallStop* stop) {
     stop->arch = Arch::kI386;
     stop->nr = static_cast<std::int32_t>(g.orig_rax);
     const unsigned long long a[6] = {g.rbx, g.rcx, g.rdx, g.rsi, g.rdi, g.rbp};
-    for (int i = 0; i < 6; ++i) stop->args[i] = static_cast<std::uint32_t>(a[i]);
+    for (int i = 0; i < 6; ++i)
+      stop->args[i] = static_cast<std::uint32_t>(a[i]);
     stop->rval = static_cast<std::int32_t>(g.rax);
     return true;
   }
@@ -319,6 +319,24 @@ bool ReadRegisters(pid_t tid, SyscallStop* stop) {
   (void)stop;
   return false;
 #endif
+}
+
+// execve and execveat numbers per arch (-2: none), looked up once.
+struct ExecNumbers {
+  std::int64_t execve = -2;
+  std::int64_t execveat = -2;
+};
+const ExecNumbers& ExecNumbersOf(Arch arch) {
+  static const auto table = [] {
+    std::array<ExecNumbers, std::size(kArchInfos)> t{};
+    for (const ArchInfo& info : AllArchInfos()) {
+      ExecNumbers& n = t[static_cast<std::size_t>(info.arch)];
+      n.execve = syscalls::NumberOf(info.arch, "execve").value_or(-2);
+      n.execveat = syscalls::NumberOf(info.arch, "execveat").value_or(-2);
+    }
+    return t;
+  }();
+  return table[static_cast<std::size_t>(arch)];
 }
 
 std::string SyscallName(Arch arch, std::int64_t nr) {
@@ -404,8 +422,7 @@ Result<void> Tracer::Run() {
     if (tid < 0) {
       if (errno == EINTR) continue;
       if (errno == ECHILD) break;  // nothing left to wait for
-      return MakeError(ErrorCode::kSystem, "waitpid: {}",
-                       std::strerror(errno));
+      return MakeError(ErrorCode::kSystem, "waitpid: {}", std::strerror(errno));
     }
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       OnDied(tid, status);
@@ -426,9 +443,8 @@ void Tracer::OnDied(pid_t tid, int status) {
     dead_unannounced_.insert(tid);
   }
   if (tid == main_) {
-    out_->exit_code = WIFEXITED(status)
-                          ? WEXITSTATUS(status)
-                          : kExitSignalBase + WTERMSIG(status);
+    out_->exit_code = WIFEXITED(status) ? WEXITSTATUS(status)
+                                        : kExitSignalBase + WTERMSIG(status);
     g_tracee.store(0);
   }
 }
@@ -465,8 +481,11 @@ void Tracer::OnStopped(pid_t tid, int status) {
         // Group-stop: stay stopped until SIGCONT, without holding the
         // tracee in a ptrace-stop (the kernel reports PTRACE_EVENT_STOP
         // with SIGTRAP when it resumes).
-        ptrace(PTRACE_LISTEN, tid, nullptr, nullptr);
-        return;
+        if (ptrace(PTRACE_LISTEN, tid, nullptr, nullptr) == 0 ||
+            errno == ESRCH) {
+          return;
+        }
+        break;  // cannot listen: better running than stuck in a ptrace-stop
       }
       break;  // PTRACE_INTERRUPT or a new task's first stop
     default:  // PTRACE_EVENT_EXIT and anything else
@@ -582,13 +601,12 @@ void Tracer::OnSyscallStop(pid_t tid, Task& t) {
 void Tracer::OnEntry(pid_t tid, Task& t, const SyscallStop& s) {
   if (!s.arch) return;
   const Arch arch = *s.arch;
-  const auto execve = syscalls::NumberOf(arch, "execve");
-  const auto execveat = syscalls::NumberOf(arch, "execveat");
-  if ((execve && s.nr == *execve) || (execveat && s.nr == *execveat)) {
+  const ExecNumbers& exec = ExecNumbersOf(arch);
+  if (s.nr == exec.execve || s.nr == exec.execveat) {
     ExecRecord rec;
     rec.pid = tid;
     rec.initial = !started_;
-    if (execve && s.nr == *execve) {
+    if (s.nr == exec.execve) {
       rec.path = ReadTraceeString(tid, s.args[0]);
     } else {
       rec.path = ReadTraceeString(tid, s.args[1]);
@@ -711,8 +729,8 @@ Result<TraceResult> TraceProgram(const TraceOptions& options) {
   auto read_failure = [&](ChildFailure* f) {
     std::size_t got = 0;
     while (got < sizeof(*f)) {
-      ssize_t n = read(pipe_fds[0], reinterpret_cast<char*>(f) + got,
-                       sizeof(*f) - got);
+      ssize_t n =
+          read(pipe_fds[0], reinterpret_cast<char*>(f) + got, sizeof(*f) - got);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
       got += static_cast<std::size_t>(n);
@@ -743,14 +761,15 @@ Result<TraceResult> TraceProgram(const TraceOptions& options) {
     result.exit_code = exit_code_of(status);
     result.failure = read_failure(&f)
                          ? DescribeFailure(f, resolved.path)
-                         : fmt::format("the child died before it was traced "
-                                       "(wait status {:#x})",
-                                       status);
+                         : fmt::format(
+                               "the child died before it was traced "
+                               "(wait status {:#x})",
+                               status);
     return result;
   }
   if (ptrace(PTRACE_SEIZE, pid, nullptr,
-             reinterpret_cast<void*>(static_cast<std::uintptr_t>(
-                 kPtraceOptions))) != 0) {
+             reinterpret_cast<void*>(
+                 static_cast<std::uintptr_t>(kPtraceOptions))) != 0) {
     int err = errno;
     kill(pid, SIGKILL);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -812,7 +831,8 @@ Result<TracedProfile> TraceToProfile(const ArchCounts& counts,
       names.push_back(name);
     }
   }
-  if (arches.empty()) arches.push_back(options.fallback_arch.value_or(HostArch()));
+  if (arches.empty())
+    arches.push_back(options.fallback_arch.value_or(HostArch()));
   G2S_ASSIGN_OR_RETURN(out.profile,
                        profile::ProfileBuilder()
                            .DefaultAction(options.default_action)

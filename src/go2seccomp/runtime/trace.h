@@ -75,6 +75,7 @@
 #include "go2seccomp/base/arch.h"
 #include "go2seccomp/base/error.h"
 #include "go2seccomp/profile/profile.h"
+#include "go2seccomp/runtime/launch.h"  // kExitNotFound, kExitNotExecutable
 
 namespace go2seccomp::runtime {
 
@@ -100,11 +101,11 @@ using ArchCounts = std::map<Arch, SyscallCounts>;
 
 // One execve/execveat a traced task entered.
 struct ExecRecord {
-  pid_t pid = 0;       // the calling thread's id
-  std::string path;    // the filename argument as passed ("" if unreadable)
-  std::string exe;     // /proc/PID/exe after success (the real binary)
+  pid_t pid = 0;     // the calling thread's id
+  std::string path;  // the filename argument as passed ("" if unreadable)
+  std::string exe;   // /proc/PID/exe after success (the real binary)
   bool succeeded = false;
-  int error = 0;       // errno when it failed
+  int error = 0;         // errno when it failed
   bool initial = false;  // the tracer's own start of the program
 };
 
@@ -125,7 +126,8 @@ struct TraceResult {
   int exit_code = 0;
   // Every syscall entry after the start, of every thread and process.
   ArchCounts counts;
-  // The same, split by program image, in order of first exec.
+  // The same, split by program image, in order of first exec: programs[0]
+  // is the traced program's own binary (what `analyze` of it must cover).
   std::vector<ProgramTrace> programs;
   std::vector<ExecRecord> execs;  // in call order; execs[0] is the start
   std::size_t threads = 0;        // tasks seen (threads and processes)

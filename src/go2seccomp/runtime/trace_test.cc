@@ -58,7 +58,8 @@ TEST(TraceToProfileTest, ArchesSeenAndDefaultAction) {
   EXPECT_THAT(p->profile.arches, ElementsAre(Arch::kX86_64, Arch::kI386));
   EXPECT_EQ(p->profile.default_action, Action::KillProcess());
   EXPECT_TRUE(p->profile.Allows("getpid"));  // OCI names apply to all arches
-  EXPECT_THAT(p->profile.AllowedNames(Arch::kI386), testing::Contains("sigreturn"));
+  EXPECT_THAT(p->profile.AllowedNames(Arch::kI386),
+              testing::Contains("sigreturn"));
 }
 
 TEST(TraceToProfileTest, UnknownNumbersBecomeNotes) {
@@ -78,9 +79,9 @@ TEST(TraceToProfileTest, EmptyTraceUsesTheFallbackArch) {
   Result<TracedProfile> p = TraceToProfile(ArchCounts{}, o);
   ASSERT_TRUE(p);
   EXPECT_THAT(p->profile.arches, ElementsAre(Arch::kArm64));
-  EXPECT_THAT(p->profile.AllowedNames(Arch::kArm64),
-              ElementsAre("exit", "exit_group", "restart_syscall",
-                          "rt_sigreturn"));
+  EXPECT_THAT(
+      p->profile.AllowedNames(Arch::kArm64),
+      ElementsAre("exit", "exit_group", "restart_syscall", "rt_sigreturn"));
 }
 
 TEST(TotalCallsTest, SumsAllArches) {

@@ -1,0 +1,218 @@
+// `go2seccomp trace`: run a program under ptrace and record the syscalls it
+// (and every thread and child) really makes.
+//
+//   go2seccomp trace [-o PROFILE.json] [--own] [--counts COUNTS.json]
+//                    [--errno N] [--top N] [-q] [--] PROG ARGS...
+//
+// Prints a summary to stderr (the most frequent syscalls per arch, the
+// programs executed), writes the observed profile (the same Docker/OCI JSON
+// as `analyze`; "-" for stdout) and exits with PROG's exit code (128+n when
+// killed by signal n; 127/126 when PROG cannot be started, as `exec`).
+// runtime/trace.h documents what is recorded.
+#include "go2seccomp/runtime/trace.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "go2seccomp/base/arch.h"
+#include "go2seccomp/base/file_io.h"
+#include "go2seccomp/profile/oci_json.h"
+#include "tools/go2seccomp/commands.h"
+
+namespace go2seccomp::cli {
+namespace {
+
+struct TraceFlags {
+  std::string output;  // profile; empty: none
+  std::string counts;  // counts JSON; empty: none
+  int errno_ret = EPERM;
+  int top = 15;
+  bool quiet = false;
+  bool own = false;                  // profile only PROG's own binary
+  std::vector<std::string> command;  // PROG ARGS...
+};
+
+nlohmann::json CountsJson(const runtime::ArchCounts& counts) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [arch, calls] : counts) {
+    nlohmann::json c = nlohmann::json::object();
+    for (const auto& [name, n] : calls) c[name] = n;
+    out[std::string(GetArchInfo(arch).name)] = std::move(c);
+  }
+  return out;
+}
+
+// The --counts file: everything the trace recorded, for scripts.
+std::string RenderCounts(const runtime::TraceResult& r,
+                         const std::vector<std::string>& command) {
+  nlohmann::json j;
+  j["command"] = command;
+  j["exit_code"] = r.exit_code;
+  j["threads"] = r.threads;
+  j["processes"] = r.processes;
+  j["total"] = runtime::TotalCalls(r.counts);
+  j["counts"] = CountsJson(r.counts);
+  nlohmann::json programs = nlohmann::json::array();
+  for (const runtime::ProgramTrace& p : r.programs) {
+    programs.push_back({{"exe", p.exe}, {"counts", CountsJson(p.counts)}});
+  }
+  j["programs"] = std::move(programs);
+  nlohmann::json execs = nlohmann::json::array();
+  for (const runtime::ExecRecord& e : r.execs) {
+    nlohmann::json x = {{"pid", e.pid},
+                        {"path", e.path},
+                        {"succeeded", e.succeeded},
+                        {"initial", e.initial}};
+    if (!e.exe.empty()) x["exe"] = e.exe;
+    if (!e.succeeded && e.error != 0) x["errno"] = e.error;
+    execs.push_back(std::move(x));
+  }
+  j["execs"] = std::move(execs);
+  if (r.unknown_arch_stops > 0) j["unknown_arch_stops"] = r.unknown_arch_stops;
+  return j.dump(4) + "\n";
+}
+
+// The calls made by PROG's own binary: the program image of the first
+// exec (every later exec of the same file included), without the programs
+// it runs. What `analyze PROG` must cover.
+runtime::ArchCounts OwnCounts(const runtime::TraceResult& r) {
+  if (r.programs.empty()) return {};
+  return r.programs.front().counts;
+}
+
+void PrintSummary(const runtime::TraceResult& r, const TraceFlags& flags) {
+  std::size_t distinct = 0;
+  for (const auto& [arch, calls] : r.counts) distinct += calls.size();
+  fmt::print(stderr,
+             "go2seccomp: traced {}: exit code {}; {} syscalls ({} distinct) "
+             "in {} thread{} of {} process{}\n",
+             flags.command.front(), r.exit_code, runtime::TotalCalls(r.counts),
+             distinct, r.threads, r.threads == 1 ? "" : "s", r.processes,
+             r.processes == 1 ? "" : "es");
+  for (const auto& [arch, calls] : r.counts) {
+    std::vector<std::pair<std::string, std::uint64_t>> sorted(calls.begin(),
+                                                              calls.end());
+    std::stable_sort(
+        sorted.begin(), sorted.end(),
+        [](const auto& a, const auto& b) { return a.second > b.second; });
+    const std::size_t shown =
+        std::min(sorted.size(), static_cast<std::size_t>(flags.top));
+    fmt::print(stderr, "  {}: {} syscalls, top {}:\n", GetArchInfo(arch).name,
+               calls.size(), shown);
+    for (std::size_t i = 0; i < shown; ++i) {
+      fmt::print(stderr, "    {:>9}  {}\n", sorted[i].second, sorted[i].first);
+    }
+  }
+  bool header = false;
+  for (const runtime::ExecRecord& e : r.execs) {
+    if (e.initial) continue;
+    if (!header) {
+      fmt::print(stderr, "  programs executed:\n");
+      header = true;
+    }
+    if (e.succeeded) {
+      fmt::print(
+          stderr, "    {} (pid {}){}\n", e.path, e.pid,
+          e.exe.empty() || e.exe == e.path ? "" : fmt::format(" -> {}", e.exe));
+    } else {
+      fmt::print(stderr, "    {} (pid {}): failed: {}\n", e.path, e.pid,
+                 std::strerror(e.error));
+    }
+  }
+  if (r.unknown_arch_stops > 0) {
+    fmt::print(stderr,
+               "  {} syscall(s) made with an architecture go2seccomp has no "
+               "table for were not recorded\n",
+               r.unknown_arch_stops);
+  }
+}
+
+int RunTrace(const TraceFlags& flags) {
+  runtime::TraceOptions options;
+  options.argv = flags.command;
+  Result<runtime::TraceResult> traced = runtime::TraceProgram(options);
+  if (!traced) return ReportError(traced.error().Wrap("trace"));
+  const runtime::TraceResult& r = *traced;
+  if (!r.started) {
+    fmt::print(stderr, "go2seccomp: {}\n", r.failure);
+    return r.exit_code;
+  }
+  if (!flags.quiet) PrintSummary(r, flags);
+
+  if (!flags.counts.empty()) {
+    if (auto w =
+            WriteFileAtomically(flags.counts, RenderCounts(r, flags.command));
+        !w) {
+      return ReportError(w.error());
+    }
+  }
+  if (!flags.output.empty()) {
+    runtime::TraceProfileOptions po;
+    po.default_action =
+        profile::Action::Errno(static_cast<std::uint32_t>(flags.errno_ret));
+    Result<runtime::TracedProfile> p =
+        runtime::TraceToProfile(flags.own ? OwnCounts(r) : r.counts, po);
+    if (!p) return ReportError(p.error().Wrap("trace"));
+    for (const std::string& note : p->notes) {
+      fmt::print(stderr, "go2seccomp: warning: {}\n", note);
+    }
+    if (auto w =
+            WriteFileAtomically(flags.output, profile::ToOciJson(p->profile));
+        !w) {
+      return ReportError(w.error());
+    }
+    if (!flags.quiet && flags.output != "-") {
+      fmt::print(stderr, "go2seccomp: wrote the observed profile to {}\n",
+                 flags.output);
+    }
+  }
+  return r.exit_code;
+}
+
+}  // namespace
+
+void AddTraceCommand(CLI::App& app, Runner* run) {
+  auto flags = std::make_shared<TraceFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "trace",
+      "Run a program under ptrace, following every thread and child, and "
+      "record the syscalls it makes; write them as a profile");
+  cmd->add_option("-o,--output", flags->output,
+                  "Write the observed profile here (Docker/OCI JSON, the "
+                  "same shape as analyze; - for stdout): exactly the "
+                  "syscalls seen, plus the always-allowed group");
+  cmd->add_flag("--own", flags->own,
+                "Put only the syscalls of PROG's own binary in the profile, "
+                "not those of programs it executes (seccomp filters are "
+                "inherited across execve, so a profile for running PROG "
+                "needs them; one to compare with `analyze PROG` does not)");
+  cmd->add_option("--counts", flags->counts,
+                  "Write a JSON file with the per-syscall counts (per arch "
+                  "and per executed program) and the programs executed");
+  cmd->add_option("--errno", flags->errno_ret,
+                  "Errno the profile returns for everything not observed "
+                  "(default EPERM = 1)")
+      ->check(CLI::Range(1, 4095));
+  cmd->add_option("--top", flags->top,
+                  "How many of the most frequent syscalls the summary lists "
+                  "per arch")
+      ->check(CLI::Range(0, 100000));
+  cmd->add_flag("-q,--quiet", flags->quiet, "Print no summary");
+  cmd->add_option("command", flags->command,
+                  "PROG [ARGS...]: the program (searched on PATH) and its "
+                  "arguments; use -- before PROG if it starts with '-'")
+      ->required();
+  cmd->positionals_at_end();
+  cmd->callback([flags, run] { *run = [flags] { return RunTrace(*flags); }; });
+}
+
+}  // namespace go2seccomp::cli
