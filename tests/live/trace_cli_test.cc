@@ -194,6 +194,9 @@ struct Case {
   std::string variant;
   std::string fixture;
 };
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.variant << "/" << c.fixture;
+}
 
 class FixtureSoundnessTest : public ::testing::TestWithParam<Case> {};
 

@@ -85,6 +85,22 @@ Result<profile::Profile> AnalyzeToProfile(const std::string& binary,
                    analysis::FormatFinding(f, prog).c_str());
     }
     auto n = analysis::SyscallNames(report);
+    // A program with an interpreter runs ld.so under the filter before its
+    // own first instruction. ld.so is not analysed yet: its start-up set is
+    // added from a measured group, and we say so.
+    if (auto interp = bin.elf().Interpreter()) {
+      std::vector<const profile::SyscallGroup*> groups = {&profile::DynamicLoaderStartup()};
+      auto needed = bin.elf().Needed();
+      if (needed && !needed->empty()) groups.push_back(&profile::DynamicLoaderLibraries());
+      for (const profile::SyscallGroup* g : groups) {
+        for (std::string_view name : g->NamesFor(prog.arch)) n.emplace_back(name);
+      }
+      if (summary) {
+        summary->lines.push_back(fmt::format(
+            "{}: note: interpreter {} is not analysed; added {}{} (measured with glibc 2.36)",
+            path, *interp, groups[0]->name, groups.size() > 1 ? " and dynamic-loader-libraries" : ""));
+      }
+    }
     if (summary) {
       summary->findings += report.findings.size();
       summary->lines.push_back(fmt::format(
