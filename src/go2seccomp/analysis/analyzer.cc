@@ -540,6 +540,14 @@ void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates)
   for (const auto& [fi, w] : wrappers_) entries.push_back(p_.funcs[fi].entry);
   std::sort(entries.begin(), entries.end());
   for (const BranchHit& h : FindAddressReferences(p_, entries)) {
+    // A word that nothing refers to cannot be loaded and called through (a
+    // funcval is reached by LEAQ/ADRP of its own address, or from other
+    // data). Small function addresses (arm64 text starts at 0x10000) also
+    // occur as plain numbers in data; this drops those.
+    const std::uint64_t where[] = {h.site};
+    if (FindCodeReferences(p_, where).empty() && FindAddressReferences(p_, where).empty()) {
+      continue;
+    }
     auto fi = p_.FuncWithEntry(h.target);
     Finding f;
     f.kind = Finding::Kind::kWrapperAddressTaken;
@@ -563,7 +571,26 @@ void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates)
       r->uses[*nr].push_back(std::move(u));
     }
   }
-  for (auto& [fi, w] : wrappers_) r->wrappers.push_back(w);
+  for (auto& [fi, w] : wrappers_) {
+    WrapperInfo info = w;
+    auto it = results_.find(fi);
+    if (it != results_.end()) {
+      for (const SiteValue& s : it->second.sites) {
+        if (s.kind != SiteValue::Kind::kSyscall && s.kind != SiteValue::Kind::kWrapperCall) continue;
+        bool passes_argument = false;
+        for (const Atom& a : s.nr) passes_argument |= a.kind == Atom::Kind::kEntry;
+        if (!passes_argument) continue;
+        WrapperEdge e;
+        e.pc = s.pc;
+        e.raw = s.kind == SiteValue::Kind::kSyscall;
+        if (!e.raw) {
+          if (auto c = p_.FuncWithEntry(s.callee)) e.callee = static_cast<std::uint32_t>(*c);
+        }
+        info.edges.push_back(e);
+      }
+    }
+    r->wrappers.push_back(std::move(info));
+  }
   std::sort(r->findings.begin(), r->findings.end(),
             [](const Finding& a, const Finding& b) { return a.pc < b.pc; });
   stats_.functions_analyzed = results_.size();

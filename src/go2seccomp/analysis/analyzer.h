@@ -78,10 +78,20 @@ struct Finding {
 
 const char* FindingKindName(Finding::Kind kind);
 
+// Where a wrapper hands its number on: a syscall instruction in it, or a
+// call/jump to another wrapper. Following these from a SyscallUse's callee
+// gives the wrapper chain (`explain`).
+struct WrapperEdge {
+  std::uint64_t pc = 0;
+  bool raw = false;            // the syscall instruction itself
+  std::uint32_t callee = 0;    // next wrapper (when !raw)
+};
+
 struct WrapperInfo {
   std::uint32_t func = 0;
   std::vector<EntryLoc> locs;
   bool from_name_rule = false;
+  std::vector<WrapperEdge> edges;
 };
 
 struct Stats {

@@ -63,6 +63,7 @@ FlowConfig FlowConfigFor(Arch arch) {
     case Arch::kArm64:
       c.nr_reg = 8;      // X8 (Linux arm64 syscall ABI)
       c.frame_reg = 29;  // FP
+      c.asm_temp_reg = 27;
       break;
     case Arch::kArm:
       c.nr_reg = 7;  // R7 (EABI)
@@ -294,7 +295,7 @@ class Flow_ {
   }
 
   void WriteOperand(State* s, const Operand& dst, const Value& v) const {
-    NoteAddresses(v);
+    if (!(dst.kind == Operand::Kind::kReg && dst.reg == cfg_.asm_temp_reg)) NoteAddresses(v);
     if (effects_ && dst.kind == Operand::Kind::kMem) {
       // (A store through an unknown pointer can only reach a variable whose
       // address was taken somewhere, which kAddress effects catch.)

@@ -43,6 +43,11 @@ struct FlowConfig {
   int first_arg_offset = 8;   // ABI0 first argument, from entry SP
   int ptr_size = 8;
   disasm::Reg frame_reg = 5;  // frame pointer, preserved across calls (BP, R29)
+  // The assembler's scratch register (arm64 REGTMP = R27,
+  // cmd/internal/obj/arm64): Go's assembler materialises a global's address
+  // there only within one load/store expansion (ADRP; ADD; LDR), so an
+  // address in it is not an escape. kNoReg where there is none.
+  disasm::Reg asm_temp_reg = disasm::kNoReg;
   // Debugging aid: print every instruction with the number register, SP
   // and the slots after it to stderr (final pass only). Set by the analyzer
   // for the function named by $G2S_TRACE_FUNC.
