@@ -696,27 +696,74 @@ FunctionFlow Flow_::Run() {
     return changed;
   };
 
-  // First, find which blocks have predecessors at all (a structural pass),
-  // so the ones reachable only through jump tables can be seeded.
+  // Structural pass: predecessors, which blocks hold a site, and which can
+  // reach one. Only the latter need states: a giant function with one
+  // syscall near its start is analysed over a few blocks, not thousands.
+  std::vector<std::vector<int>> preds(nblocks);
+  std::vector<bool> interesting(nblocks, cfg_.audit_globals);
+  std::vector<int> indirect_blocks;
   for (int b = 0; b < nblocks; ++b) {
     const std::size_t first = block_first_insn_[b];
     const std::size_t last = b + 1 < nblocks ? block_first_insn_[b + 1] : insns_.size();
     bool falls = true;
     for (std::size_t i = first; i < last; ++i) {
       const Instruction& insn = insns_[i];
-      if ((insn.flow == Flow::kJump || insn.flow == Flow::kCondJump) && InFunction(insn.target)) {
-        if (int t = BlockOf(insn.target); t >= 0) has_pred[t] = true;
+      const bool direct = insn.flow == Flow::kJump || insn.flow == Flow::kCondJump;
+      if (direct && InFunction(insn.target)) {
+        if (int t = BlockOf(insn.target); t >= 0) {
+          has_pred[t] = true;
+          preds[t].push_back(b);
+        }
       }
-      if (insn.flow == Flow::kIndirectJump) have_indirect = true;
+      if (insn.flow == Flow::kSyscall || insn.flow == Flow::kForeignSyscall ||
+          ((insn.flow == Flow::kCall || (direct && !InFunction(insn.target))) &&
+           !env_.WrapperLocs(insn.target).empty())) {
+        interesting[b] = true;
+      }
+      if (insn.flow == Flow::kIndirectJump) {
+        have_indirect = true;
+        indirect_blocks.push_back(b);
+      }
       if (insn.flow == Flow::kJump || insn.flow == Flow::kIndirectJump ||
           insn.flow == Flow::kReturn || insn.flow == Flow::kHalt || insn.flow == Flow::kInvalid) {
         falls = false;
       }
     }
-    if (falls && b + 1 < nblocks) has_pred[b + 1] = true;
+    if (falls && b + 1 < nblocks) {
+      has_pred[b + 1] = true;
+      preds[b + 1].push_back(b);
+    }
+  }
+  std::vector<bool> relevant(nblocks, false);
+  {
+    std::vector<int> stack;
+    for (int b = 0; b < nblocks; ++b) {
+      if (interesting[b]) {
+        relevant[b] = true;
+        stack.push_back(b);
+      }
+    }
+    while (!stack.empty()) {
+      const int b = stack.back();
+      stack.pop_back();
+      // A block nobody jumps to is reached (if at all) from the indirect
+      // jumps (jump tables).
+      const std::vector<int>& from = (b != 0 && !has_pred[b]) ? indirect_blocks : preds[b];
+      for (int p : from) {
+        if (!relevant[p]) {
+          relevant[p] = true;
+          stack.push_back(p);
+        }
+      }
+    }
   }
 
-  In(0) = EntryState();
+  if (!relevant[0] && !cfg_.audit_globals) {
+    // Nothing of interest is reachable from the entry; sites in dead
+    // blocks are still evaluated (from Top) below.
+  } else {
+    In(0) = EntryState();
+  }
   // Lowest block first: forward order converges fastest.
   std::priority_queue<int, std::vector<int>, std::greater<int>> worklist;
   std::vector<bool> queued(nblocks, false);
@@ -726,7 +773,7 @@ FunctionFlow Flow_::Run() {
       worklist.push(b);
     }
   };
-  push(0);
+  if (relevant[0]) push(0);
   bool indirect_changed = false;
 
   auto process = [&](int b) {
@@ -744,19 +791,20 @@ FunctionFlow Flow_::Run() {
         return;
       }
       const int t = BlockOf(target);
+      if (t < 0 || !relevant[t]) return;
       const bool sp_was_known = !In(t).reached || !In(t).regs[disasm::kSp].is_top();
       const bool stack_was_known = !In(t).reached || !In(t).stack_lost;
-      if (cfg_.trace && t >= 0 && In(t).reached && !(In(t).regs[disasm::kSp] == s.regs[disasm::kSp])) {
+      if (cfg_.trace && In(t).reached && !(In(t).regs[disasm::kSp] == s.regs[disasm::kSp])) {
         std::fprintf(stderr, "  [flow] SP differs into %#llx: %s vs %s from %#llx\n",
                      (unsigned long long)block_starts_[t], In(t).regs[disasm::kSp].ToString().c_str(),
                      s.regs[disasm::kSp].ToString().c_str(), (unsigned long long)block_starts_[b]);
       }
-      if (t >= 0 && join_state(&In(t), s, visits[t] >= kWidenAfter)) push(t);
-      if (cfg_.trace && t >= 0 && stack_was_known && In(t).stack_lost) {
+      if (join_state(&In(t), s, visits[t] >= kWidenAfter)) push(t);
+      if (cfg_.trace && stack_was_known && In(t).stack_lost) {
         std::fprintf(stderr, "  [flow] stack lost entering block %#llx from block %#llx\n",
                      (unsigned long long)block_starts_[t], (unsigned long long)block_starts_[b]);
       }
-      if (cfg_.trace && t >= 0 && sp_was_known && In(t).regs[disasm::kSp].is_top()) {
+      if (cfg_.trace && sp_was_known && In(t).regs[disasm::kSp].is_top()) {
         std::fprintf(stderr, "  [flow] SP lost entering block %#llx from block %#llx (visit %d)\n",
                      (unsigned long long)block_starts_[t], (unsigned long long)block_starts_[b],
                      visits[t]);
@@ -779,7 +827,7 @@ FunctionFlow Flow_::Run() {
     bool seeded = false;
     if (have_indirect && indirect_seed.reached) {
       for (int b = 1; b < nblocks; ++b) {
-        if (has_pred[b]) continue;
+        if (has_pred[b] || !relevant[b]) continue;
         if (cfg_.trace) std::fprintf(stderr, "  [flow] seeding block %#llx from indirect jumps\n", (unsigned long long)block_starts_[b]);
         if (join_state(&In(b), indirect_seed, false)) {
           push(b);
@@ -794,6 +842,7 @@ FunctionFlow Flow_::Run() {
   // Final pass: evaluate the sites from the converged in-states.
   if (cfg_.audit_globals) effects_ = &out.global_effects;
   for (int b = 0; b < nblocks; ++b) {
+    if (!relevant[b]) continue;  // holds no site, leads to none
     // Unreached and unseeded blocks (dead code; a jump-table target whose
     // indirect jump was itself unreachable) are evaluated from Top, so a
     // site there is reported rather than lost.
