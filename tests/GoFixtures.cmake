@@ -7,8 +7,9 @@ find_program(G2S_GO_EXECUTABLE go REQUIRED
              HINTS /usr/lib/go/bin /usr/lib/go-1.19/bin)
 set(G2S_FIXTURE_DIR ${PROJECT_BINARY_DIR}/fixtures CACHE INTERNAL "")
 set(G2S_FIXTURES hello mkdir httpsrv execproc filecopy rawsys varsys)
-# variant -> GOARCH and extra build flags.
-set(G2S_FIXTURE_VARIANTS amd64 amd64-pie amd64-stripped arm64)
+# variant -> GOARCH and extra build flags. 386 and arm are the 32-bit
+# targets (arm with GOARM=7, Go's default for cross builds to linux/arm).
+set(G2S_FIXTURE_VARIANTS amd64 amd64-pie amd64-stripped arm64 386 arm)
 set(_flags_amd64 "")
 set(_flags_amd64-pie "-buildmode=pie")
 set(_flags_amd64-stripped "-ldflags=-s -w")
@@ -17,6 +18,10 @@ set(_goarch_amd64 amd64)
 set(_goarch_amd64-pie amd64)
 set(_goarch_amd64-stripped amd64)
 set(_goarch_arm64 arm64)
+set(_flags_386 "")
+set(_flags_arm "")
+set(_goarch_386 386)
+set(_goarch_arm arm)
 
 set(_src ${PROJECT_SOURCE_DIR}/tests/testdata/go)
 set(_outputs)
@@ -27,7 +32,7 @@ foreach(variant IN LISTS G2S_FIXTURE_VARIANTS)
     add_custom_command(
       OUTPUT ${out}
       COMMAND ${CMAKE_COMMAND} -E env
-              CGO_ENABLED=0 GOOS=linux GOARCH=${_goarch_${variant}}
+              CGO_ENABLED=0 GOOS=linux GOARCH=${_goarch_${variant}} GOARM=7
               GOCACHE=${PROJECT_BINARY_DIR}/gocache GOPATH=${PROJECT_BINARY_DIR}/gopath
               GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local GO111MODULE=on
               ${G2S_GO_EXECUTABLE} build ${_flags_${variant}} -o ${out} ./${name}

@@ -9,13 +9,24 @@
 //   live_helper 2   i386 getpid through `int $0x80` from this 64-bit process
 //                   (another AUDIT_ARCH: the bad-arch action must catch it)
 //   live_helper 3   x32 getpid: nr 0x40000000 | __NR_getpid
+//   live_helper 4   pthread_create + join: "thread: ok" or "thread: error N"
+//                   (glibc >= 2.34 tries clone3 first, clone on ENOSYS)
+//   live_helper 5 N syscall number N with no arguments: "syscall N: ..."
+//   live_helper 6 N getppid N times, then the last outcome and the time per
+//                   call: "getppid x N: errno 1, 2.9 us/call"
+//   live_helper 7   fork; the child calls getppid and exits 0; the parent
+//                   waits and prints the child's outcome
 //
 // Only write(2) and libc's syscall(2) are used, no stdio, to keep the traced
 // baseline and the real runs identical.
+#include <pthread.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace {
@@ -51,6 +62,12 @@ void Outcome(const char* what, long r) {
   Print("\n");
 }
 
+void* ThreadBody(void*) { return nullptr; }
+
+long Arg(int argc, char** argv, long fallback) {
+  return argc > 2 ? std::strtol(argv[2], nullptr, 0) : fallback;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -79,6 +96,54 @@ int main(int argc, char** argv) {
     case 3:
       Outcome("x32 getpid", syscall(0x40000000L | SYS_getpid));
       return 0;
+    case 4: {
+      pthread_t t;
+      int rc = pthread_create(&t, nullptr, ThreadBody, nullptr);
+      if (rc != 0) {
+        Print("thread: error ");
+        PrintNumber(rc);
+        Print("\n");
+        return 1;
+      }
+      pthread_join(t, nullptr);
+      Print("thread: ok\n");
+      return 0;
+    }
+    case 5: {
+      const long nr = Arg(argc, argv, -1);
+      Print("syscall ");
+      PrintNumber(nr);
+      Outcome("", syscall(nr));
+      return 0;
+    }
+    case 6: {
+      const long n = Arg(argc, argv, 1000);
+      timespec t0, t1;
+      clock_gettime(CLOCK_MONOTONIC, &t0);
+      long r = 0;
+      for (long i = 0; i < n; ++i) r = syscall(SYS_getppid);
+      clock_gettime(CLOCK_MONOTONIC, &t1);
+      const long ns = (t1.tv_sec - t0.tv_sec) * 1000000000L +
+                      (t1.tv_nsec - t0.tv_nsec);
+      Print("getppid x ");
+      PrintNumber(n);
+      Outcome("", r);
+      Print("ns/call ");
+      PrintNumber(n > 0 ? ns / n : 0);
+      Print("\n");
+      return 0;
+    }
+    case 7: {
+      pid_t pid = fork();
+      if (pid == 0) {
+        Outcome("child getppid", syscall(SYS_getppid));
+        _exit(0);
+      }
+      int status = 0;
+      waitpid(pid, &status, 0);
+      Print(WIFEXITED(status) ? "child exited\n" : "child killed\n");
+      return 0;
+    }
     default:
       Print("unknown mode\n");
       return 2;

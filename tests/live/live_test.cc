@@ -233,6 +233,16 @@ class LiveTest : public ::testing::Test {
   }
 
   Outcome Launch(std::vector<std::string> argv, const Profile& p) {
+    runtime::LaunchOptions options;
+    options.argv = std::move(argv);
+    options.profile = p;
+    return Launch(std::move(options)).first;
+  }
+
+  // Runs with the given options (argv, profile, denial handling, ...);
+  // stdout/stderr and reports are captured.
+  std::pair<Outcome, runtime::LaunchResult> Launch(
+      runtime::LaunchOptions options) {
     Outcome o;
     fs::path out = dir_ / "launch.out";
     fs::path err = dir_ / "launch.err";
@@ -240,22 +250,19 @@ class LiveTest : public ::testing::Test {
         open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     int err_fd =
         open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    runtime::LaunchOptions options;
-    options.argv = std::move(argv);
-    options.profile = p;
     options.stdout_fd = out_fd;
     options.stderr_fd = err_fd;
     options.report = [&](std::string_view m) {
       o.report += std::string(m) + "\n";
     };
-    Result<int> code = runtime::Launch(options);
+    Result<runtime::LaunchResult> r = runtime::LaunchProgram(options);
     close(out_fd);
     close(err_fd);
-    EXPECT_TRUE(code) << code.error().message;
-    o.exit_code = code.value_or(-1);
+    EXPECT_TRUE(r) << r.error().message;
+    o.exit_code = r ? r->exit_code : -1;
     o.out = ReadFile(out);
     o.err = ReadFile(err);
-    return o;
+    return {o, r.value_or(runtime::LaunchResult{})};
   }
 
   fs::path dir_;
@@ -491,6 +498,212 @@ TEST_F(LiveTest, ForwardsSignals) {
       {"/bin/sh", "-c", "touch " + started.string() + "; exec sleep 30"}, p);
   killer.join();
   EXPECT_EQ(o.exit_code, runtime::kExitSignalBase + SIGTERM);
+}
+
+// --- Supervised and audited denials (seccomp USER_NOTIF) -------------------
+
+#define REQUIRE_SUPERVISION()                                              \
+  do {                                                                     \
+    if (!runtime::SupervisionAvailable()) {                                \
+      GTEST_SKIP() << "this kernel has no seccomp user notification "      \
+                      "(SECCOMP_RET_USER_NOTIF) or pidfd_open";            \
+    }                                                                      \
+  } while (false)
+
+runtime::LaunchOptions Options(std::vector<std::string> argv, const Profile& p,
+                               runtime::DenialHandling denials) {
+  runtime::LaunchOptions o;
+  o.argv = std::move(argv);
+  o.profile = p;
+  o.denials = denials;
+  return o;
+}
+
+// The supervisor answers an errno denial with the profile's errno and
+// records the call: name, number, thread, and where the pc lies.
+TEST_F(HelperTest, SupervisedErrnoDenialIsAnsweredAndRecorded) {
+  REQUIRE_SECCOMP();
+  REQUIRE_STRACE(dir_);
+  REQUIRE_SUPERVISION();
+  int first_calls = 0;
+  runtime::LaunchOptions o = Options({G2S_LIVE_HELPER, "1"}, Baseline(),
+                                     runtime::DenialHandling::kSupervised);
+  o.on_denial = [&](const runtime::Denial&) { ++first_calls; };
+  auto [out, r] = Launch(std::move(o));
+  EXPECT_EQ(out.exit_code, 0) << out.report;
+  EXPECT_EQ(out.out, "getppid: errno 1\n");
+  EXPECT_TRUE(r.supervised);
+  ASSERT_EQ(r.denials.size(), 1u);
+  const runtime::Denial& d = r.denials[0];
+  EXPECT_EQ(d.name, "getppid");
+  EXPECT_EQ(d.nr, *syscalls::NumberOf(HostArch(), "getppid"));
+  EXPECT_EQ(d.arch, HostArch());
+  EXPECT_EQ(d.action, Action::Errno(EPERM));
+  EXPECT_EQ(d.count, 1u);
+  EXPECT_EQ(first_calls, 1);
+  EXPECT_GT(d.tid, 0);
+  EXPECT_EQ(d.tgid, d.tid);  // single-threaded
+  EXPECT_EQ(d.exe, fs::canonical(G2S_LIVE_HELPER).string());
+  EXPECT_EQ(d.mapping.path, d.exe);  // the pc is in the helper's text
+  EXPECT_GE(d.pc, d.mapping.start);
+  EXPECT_LT(d.pc, d.mapping.end);
+  EXPECT_NE(d.sp, 0u);
+  EXPECT_FALSE(d.stack.empty());
+  EXPECT_FALSE(r.killed_by);
+
+  // Another errno: the program sees exactly what the kernel would give.
+  auto [out38, r38] =
+      Launch(Options({G2S_LIVE_HELPER, "1"}, Baseline(Action::Errno(ENOSYS)),
+                     runtime::DenialHandling::kSupervised));
+  EXPECT_EQ(out38.out, "getppid: errno 38\n");
+  ASSERT_EQ(r38.denials.size(), 1u);
+  EXPECT_EQ(r38.denials[0].action, Action::Errno(ENOSYS));
+}
+
+// Allowed calls never reach the supervisor: only `ret` of denying verdicts
+// are routed.
+TEST_F(HelperTest, SupervisedAllowedCallsStayInTheKernel) {
+  REQUIRE_SECCOMP();
+  REQUIRE_STRACE(dir_);
+  REQUIRE_SUPERVISION();
+  Profile p = Baseline();
+  p.rules.push_back(profile::Rule::Make({"getppid"}, Action::Allow()));
+  auto [out, r] = Launch(Options({G2S_LIVE_HELPER, "6", "2000"}, p,
+                                 runtime::DenialHandling::kSupervised));
+  EXPECT_THAT(out.out, HasSubstr("getppid x 2000: allowed"));
+  EXPECT_TRUE(r.supervised);
+  EXPECT_TRUE(r.denials.empty());
+}
+
+// Kill-process: the supervisor kills the process before the call runs and
+// the launcher reports it as the profile's kill (exit 159) with the call.
+TEST_F(HelperTest, SupervisedKillProcessNamesTheSyscall) {
+  REQUIRE_SECCOMP();
+  REQUIRE_STRACE(dir_);
+  REQUIRE_SUPERVISION();
+  auto [out, r] =
+      Launch(Options({G2S_LIVE_HELPER, "1"}, Baseline(Action::KillProcess()),
+                     runtime::DenialHandling::kSupervised));
+  EXPECT_EQ(out.exit_code, kSigsysExit);
+  EXPECT_EQ(out.out, "");
+  ASSERT_TRUE(r.killed_by);
+  EXPECT_EQ(r.denials[*r.killed_by].name, "getppid");
+  EXPECT_THAT(out.report,
+              HasSubstr("was killed by the profile's SCMP_ACT_KILL_PROCESS "
+                        "action for getppid"));
+}
+
+// A denial in a forked child of the program is answered and recorded too
+// (the filter and its listener are inherited).
+TEST_F(HelperTest, SupervisedDenialInAChildProcess) {
+  REQUIRE_SECCOMP();
+  REQUIRE_STRACE(dir_);
+  REQUIRE_SUPERVISION();
+  std::set<std::string> used = Trace({G2S_LIVE_HELPER, "7"}, dir_);
+  ASSERT_TRUE(used.count("getppid"));
+  used.erase("getppid");
+  auto [out, r] = Launch(Options({G2S_LIVE_HELPER, "7"}, ProfileOf(used),
+                                 runtime::DenialHandling::kSupervised));
+  EXPECT_EQ(out.exit_code, 0) << out.report;
+  EXPECT_EQ(out.out, "child getppid: errno 1\nchild exited\n");
+  ASSERT_EQ(r.denials.size(), 1u);
+  EXPECT_EQ(r.denials[0].name, "getppid");
+  EXPECT_NE(r.denials[0].tgid, 0);
+}
+
+// Audit: a profile whose default kills; the program runs unbroken, every
+// denied call runs, and each syscall is reported once (with its count).
+TEST_F(HelperTest, AuditRunsUnbrokenAndReportsOnce) {
+  REQUIRE_SECCOMP();
+  REQUIRE_STRACE(dir_);
+  REQUIRE_SUPERVISION();
+  int first_calls = 0;
+  runtime::LaunchOptions o =
+      Options({G2S_LIVE_HELPER, "6", "50"}, Baseline(Action::KillProcess()),
+              runtime::DenialHandling::kAudit);
+  o.on_denial = [&](const runtime::Denial& d) {
+    ++first_calls;
+    EXPECT_EQ(d.name, "getppid");
+  };
+  auto [out, r] = Launch(std::move(o));
+  EXPECT_EQ(out.exit_code, 0) << out.report;
+  EXPECT_THAT(out.out, HasSubstr("getppid x 50: allowed"));
+  EXPECT_EQ(first_calls, 1);
+  ASSERT_EQ(r.denials.size(), 1u);
+  EXPECT_EQ(r.denials[0].count, 50u);
+  EXPECT_EQ(r.denials[0].action, Action::KillProcess());
+  EXPECT_FALSE(r.killed_by);
+}
+
+// Audit also sees what the bad-arch action would kill: i386 `int $0x80`.
+TEST_F(HelperTest, AuditReportsOtherArchCalls) {
+  if (HostArch() != Arch::kX86_64) GTEST_SKIP() << "x86_64 only";
+  REQUIRE_SECCOMP();
+  REQUIRE_STRACE(dir_);
+  REQUIRE_SUPERVISION();
+  int status = Spawn({G2S_LIVE_HELPER, "2"}, dir_ / "i.out", dir_ / "i.err");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    GTEST_SKIP() << "int $0x80 does not work here (IA32 emulation off)";
+  }
+  auto [out, r] = Launch(Options({G2S_LIVE_HELPER, "2"}, Baseline(),
+                                 runtime::DenialHandling::kAudit));
+  EXPECT_EQ(out.exit_code, 0) << out.report;
+  EXPECT_THAT(out.out, HasSubstr("int80 getpid: returned "));
+  ASSERT_EQ(r.denials.size(), 1u);
+  EXPECT_EQ(r.denials[0].arch, Arch::kI386);
+  EXPECT_EQ(r.denials[0].name, "getpid");
+  EXPECT_EQ(r.denials[0].action, Action::KillProcess());  // bad arch
+}
+
+// --unknown-enosys: a number above our table (Linux 6.12) gets ENOSYS, not
+// the default errno or kill; known numbers are unaffected.
+TEST_F(HelperTest, NumbersAboveTheTableGetEnosys) {
+  REQUIRE_SECCOMP();
+  REQUIRE_STRACE(dir_);
+  const int next = runtime::HighestKnownNumber(HostArch()) + 1;
+  const std::string nr = std::to_string(next);
+  Profile p = ProfileOf(Trace({G2S_LIVE_HELPER, "5", nr}, dir_));
+  runtime::LaunchOptions o = Options({G2S_LIVE_HELPER, "5", nr}, p,
+                                     runtime::DenialHandling::kKernel);
+  auto [plain, r0] = Launch(o);
+  EXPECT_EQ(plain.out, "syscall " + nr + ": errno 1\n");
+  o.unknown_enosys = true;
+  auto [enosys, r1] = Launch(o);
+  EXPECT_EQ(enosys.out, "syscall " + nr + ": errno 38\n");
+  p.default_action = Action::KillProcess();
+  o.profile = p;
+  auto [killed, r2] = Launch(o);
+  EXPECT_EQ(killed.exit_code, 0);
+  EXPECT_EQ(killed.out, "syscall " + nr + ": errno 38\n");
+  // getppid (known, denied) keeps the profile's answer.
+  o.argv = {G2S_LIVE_HELPER, "5",
+            std::to_string(*syscalls::NumberOf(HostArch(), "getppid"))};
+  o.profile = ProfileOf(Trace({G2S_LIVE_HELPER, "5", nr}, dir_));
+  auto [known, r3] = Launch(o);
+  EXPECT_THAT(known.out, HasSubstr(": errno 1\n"));
+}
+
+// glibc >= 2.34 creates threads with clone3 and falls back to clone only on
+// ENOSYS: a profile with clone but not clone3 breaks pthread_create unless
+// clone3 gets ENOSYS.
+TEST_F(HelperTest, Clone3EnosysLetsGlibcFallBackToClone) {
+  REQUIRE_SECCOMP();
+  REQUIRE_STRACE(dir_);
+  std::set<std::string> used = Trace({G2S_LIVE_HELPER, "4"}, dir_);
+  if (!used.count("clone3")) {
+    GTEST_SKIP() << "this libc does not use clone3 for threads";
+  }
+  used.erase("clone3");
+  used.insert("clone");
+  runtime::LaunchOptions o = Options({G2S_LIVE_HELPER, "4"}, ProfileOf(used),
+                                     runtime::DenialHandling::kKernel);
+  auto [eperm, r0] = Launch(o);
+  EXPECT_EQ(eperm.exit_code, 1);
+  EXPECT_THAT(eperm.out, HasSubstr("thread: error"));
+  o.unknown_enosys = true;
+  auto [enosys, r1] = Launch(o);
+  EXPECT_EQ(enosys.exit_code, 0) << enosys.report;
+  EXPECT_EQ(enosys.out, "thread: ok\n");
 }
 
 #ifdef G2S_CLI
