@@ -8,8 +8,7 @@
 #   usage: scripts/corpus-check.sh GO2SECCOMP CORPUS_DIR [REGEX]
 # `go` (Debian's toolchain) runs its compile/asm/link/vet tools: its profile
 # is made --with every binary in its pkg/tool directory, as seccomp filters
-# survive execve. Dynamically linked (cgo) binaries are analysed but their
-# libc is not yet (issue 4), so their workload result is informational.
+# survive execve; gofmt 1.15 runs diff(1), a C program, analysed as C.
 set -uo pipefail
 CLI=$(readlink -f "$1"); CORPUS=$(readlink -f "$2"); FILTER=${3:-.}
 SHARED=$(cd "$(dirname "$0")/../../shared/corpus" 2>/dev/null && pwd || true)
@@ -30,6 +29,9 @@ while IFS=$'\t' read -r id path arch linking; do
   if [[ $id == go_* ]]; then
     for t in "$(dirname "$bin")"/../pkg/tool/linux_$ARCH/*; do with+=(--with "$t"); done
   fi
+  # gofmt -d before Go 1.16 runs the system diff(1) (cmd/gofmt/gofmt.go
+  # diffWithReplaceTempFile); Go 1.16+ diffs in-process.
+  if [[ $id == gofmt_1.1[0-5]* ]]; then with+=(--with "$(command -v diff)"); fi
   "$CLI" -q "$bin" "$prof" --runtime none "${with[@]}" 2> "$OUT/$id.findings"
   nfind=$(grep -c "finding:" "$OUT/$id.findings")
   nprof=$(python3 -c 'import json,sys;print(len(json.load(open(sys.argv[1]))["syscalls"][0]["names"]))' "$prof" 2>/dev/null || echo ERR)

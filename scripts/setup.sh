@@ -10,13 +10,14 @@ PKGS=(
   libcapstone-dev               # arm64 decoding
   nlohmann-json3-dev libcli11-dev libfmt-dev libexpected-dev
   googletest libgtest-dev libgmock-dev
+  libyaml-dev                   # tests parse the SPO YAML output (optional: skipped without)
   golang-go                     # Go 1.19: builds the test fixtures
   strace                        # tests compare profiles with observed syscalls
   runc crun                     # container runtime tests (preset measurement)
   binutils                      # readelf/objcopy for cross-checks in tests
   python3 curl ca-certificates xz-utils
   nodejs npm                    # fetches real esbuild binaries from npm in tests
-  clang                         # fuzzers (libFuzzer)
+  clang libclang-rt-14-dev      # fuzzers: libFuzzer + sanitizer runtimes (scripts/fuzz.sh)
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi

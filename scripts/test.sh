@@ -6,9 +6,27 @@
 #
 #   scripts/test.sh            everything
 #   scripts/test.sh -L unit    only unit tests (any ctest arguments)
+#   scripts/test.sh --asan     the same suite built with ASan+UBSan in
+#                              build-asan (ASAN_BUILD_DIR); ctest arguments
+#                              may follow
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+asan=0
+if [ "${1:-}" = "--asan" ]; then
+  asan=1
+  shift
+fi
 bash "$ROOT/scripts/setup.sh"
-bash "$ROOT/scripts/build.sh"
+if [ "$asan" = 1 ]; then
+  export BUILD_DIR=${ASAN_BUILD_DIR:-$ROOT/build-asan}
+  # Every finding fails its test: UBSan is built with
+  # -fno-sanitize-recover (cmake/Sanitizers.cmake); leaks are checked at
+  # exit of every instrumented program.
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:check_initialization_order=1:strict_init_order=1}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+  bash "$ROOT/scripts/build.sh" -DG2S_SANITIZE=ON -DG2S_BUILD_BENCH=OFF
+else
+  bash "$ROOT/scripts/build.sh"
+fi
 cd "${BUILD_DIR:-$ROOT/build}"
 ctest --output-on-failure -j2 --timeout 900 "$@"

@@ -1,7 +1,8 @@
-// Fuzzes the arm64 decoder (our A64 decoder (Capstone for validity)): Decode() at every byte offset of the
-// input, as the analysis' linear sweep and its syscall-byte scan may start
-// anywhere, and ToString() of each result. Seeds:
-// tests/testdata/corpus/arm64, from src/go2seccomp/disasm/testdata/arm64.txt.
+// Fuzzes the arm64 decoder and its 32-bit sibling (arm), our A64 and A32
+// decoders, Capstone as the validity oracle: Decode() at every byte offset of
+// the input, as the analysis' linear sweep and its syscall-byte scan may start
+// anywhere, and ToString() of each result. Seeds: tests/testdata/corpus/arm64,
+// from src/go2seccomp/disasm/testdata/arm64.txt.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -9,21 +10,34 @@
 #include "go2seccomp/disasm/decoder.h"
 #include "tests/fuzz/fuzz_check.h"
 
+namespace {
+
+namespace disasm = go2seccomp::disasm;
+
+std::unique_ptr<disasm::Decoder> Make(go2seccomp::Arch arch) {
+  auto dec = disasm::MakeDecoder(arch);
+  FUZZ_CHECK(dec.has_value());
+  return std::move(*dec);
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
-  namespace disasm = go2seccomp::disasm;
-  static const std::unique_ptr<disasm::Decoder> dec =
-      std::move(*disasm::MakeDecoder(go2seccomp::Arch::kArm64));
+  static const std::unique_ptr<disasm::Decoder> decoders[] = {
+      Make(go2seccomp::Arch::kArm64), Make(go2seccomp::Arch::kArm)};
   const go2seccomp::Bytes code(data, size);
   disasm::Instruction insn;
-  for (std::size_t off = 0; off < size; ++off) {
-    dec->Decode(code.subspan(off), 0x401000 + off, &insn);
-    // The sweep advances by length: it must be positive and must not run
-    // past the bytes it was given.
-    FUZZ_CHECK(insn.length > 0);
-    FUZZ_CHECK(insn.flow == disasm::Flow::kInvalid ||
-               insn.length <= size - off);
-    (void)disasm::ToString(insn);
+  for (const auto& dec : decoders) {
+    for (std::size_t off = 0; off < size; ++off) {
+      dec->Decode(code.subspan(off), 0x401000 + off, &insn);
+      // The sweep advances by length: it must be positive, and must not
+      // run past the bytes it was given unless the bytes did not decode.
+      FUZZ_CHECK(insn.length > 0);
+      FUZZ_CHECK(insn.flow == disasm::Flow::kInvalid ||
+                 insn.length <= size - off);
+      (void)disasm::ToString(insn);
+    }
   }
   return 0;
 }

@@ -1,12 +1,14 @@
-// Fuzzes elf::ElfFile::Parse and every accessor over the parsed file, plus
-// the Go metadata readers that only need an ElfFile (build info, Go version,
-// locating and parsing pclntab): everything the loader does before decoding
-// instructions. Seeds: tests/testdata/corpus/elf (hand-made and truncated
-// ELFs); the replay test adds the Go fixtures.
+// Fuzzes elf::ElfFile::Parse and every accessor over the parsed file, the
+// .eh_frame reader (function ranges of C code), and the Go metadata readers
+// that only need an ElfFile (build info, Go version, locating and parsing
+// pclntab): everything the loaders do before decoding instructions. Seeds:
+// tests/testdata/corpus/elf (hand-made and truncated ELFs); the replay test
+// adds the Go fixtures.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "go2seccomp/elf/eh_frame.h"
 #include "go2seccomp/elf/elf_file.h"
 #include "go2seccomp/gosym/buildinfo.h"
 #include "go2seccomp/gosym/pclntab.h"
@@ -29,8 +31,8 @@ bool Within(Bytes image, Bytes part) {
 }
 
 bool Within(Bytes image, std::string_view s) {
-  return Within(image, Bytes(reinterpret_cast<const std::uint8_t*>(s.data()),
-                             s.size()));
+  return Within(
+      image, Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
 }
 
 void Probe(const elf::ElfFile& f, std::uint64_t vaddr) {
@@ -89,6 +91,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   }
   if (auto relocs = f.DynamicRelocations()) {
     for (const elf::Relocation& r : *relocs) Probe(f, r.offset);
+  }
+
+  if (const elf::Section* eh = f.FindSection(".eh_frame")) {
+    if (auto ranges = elf::ParseEhFrame(eh->data, eh->addr, f.ptr_size())) {
+      for (const elf::FunctionRange& r : *ranges) FUZZ_CHECK(r.begin < r.end);
+    }
   }
 
   // Go metadata found through the ELF view.

@@ -6,7 +6,7 @@
 Seeds are small on purpose (the Go fixtures are megabytes and are built at
 test time; the replay tests add them as extra inputs):
 
-  elf/       minimal ELF64/ELF32 executables (sections, symbols, a dynamic
+  elf/       minimal ELF64/ELF32 executables (sections, symbols, .eh_frame, a dynamic
              table with DT_NEEDED and RELATIVE relocations, no sections),
              the Go-shaped ELFs below, and broken ones: truncated at every
              header boundary, e_phoff/e_shoff past the end, bad e_shstrndx,
@@ -382,6 +382,39 @@ def buildinfo_blob(ptr, version="go1.19.8", modinfo=""):
     return bytes(b)
 
 
+def sleb(v):
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        if (v == 0 and not b & 0x40) or (v == -1 and b & 0x40):
+            out.append(b)
+            return bytes(out)
+        out.append(b | 0x80)
+
+
+def eh_frame(vaddr, funcs):
+    """An .eh_frame (LSB "Exception Frames") at vaddr: one CIE with
+    augmentation "zR" and FDE encoding pcrel|sdata4 (what GCC emits), one FDE
+    per (begin, size), then the zero terminator."""
+    cie_body = struct.pack("<I", 0) + b"\x01" + b"zR\0" + uvarint(1) + sleb(-8) + \
+        uvarint(16) + uvarint(1) + b"\x1b" + b"\x0c\x07\x08\x90\x01"
+    while (len(cie_body) + 4) % 8:
+        cie_body += b"\0"  # DW_CFA_nop
+    out = bytearray(struct.pack("<I", len(cie_body)) + cie_body)
+    for begin, size in funcs:
+        at = len(out)
+        body = bytearray(struct.pack("<I", at + 4))  # back to the CIE
+        pc_field = vaddr + at + 8
+        body += struct.pack("<iI", begin - pc_field, size) + uvarint(0)
+        body += b"\x0e\x10"  # DW_CFA_def_cfa_offset 16
+        while (len(body) + 4) % 8:
+            body += b"\0"
+        out += struct.pack("<I", len(body)) + body
+    out += struct.pack("<I", 0)
+    return bytes(out)
+
+
 def minimal_elf(machine="x86_64", cls=64, with_sections=True, etype=2):
     text = b"\x90" * 15 + b"\xc3" if machine in ("x86_64", "i386") else b"\x1f\x20\x03\xd5" * 3 + b"\xc0\x03\x5f\xd6"
     syms, strs = symtab(cls, [("main.main", 0x401000, len(text), 2),
@@ -389,8 +422,10 @@ def minimal_elf(machine="x86_64", cls=64, with_sections=True, etype=2):
     secs = [
         Sec(".text", 1, SHF_A | SHF_X, 0x401000, text, align=16),
         Sec(".rodata", 1, SHF_A, 0x402000, b"hello\0world\0", align=8),
+        Sec(".eh_frame", 1, SHF_A, 0x402100,
+            eh_frame(0x402100, [(0x401000, 8), (0x401008, len(text) - 8)]), align=8),
         Sec(".bss", 8, SHF_A | SHF_W, 0x403000, nobits_size=0x100),
-        Sec(".symtab", 2, 0, 0, syms, link=5, info=1, align=8, entsize=24 if cls == 64 else 16),
+        Sec(".symtab", 2, 0, 0, syms, link=6, info=1, align=8, entsize=24 if cls == 64 else 16),
         Sec(".strtab", 3, 0, 0, strs),
     ]
     return build_elf(EM[machine], cls, secs, entry=0x401000, etype=etype,
@@ -635,7 +670,7 @@ OCI = {
     "seed-unknown-action": '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_FOO"}]}\n',
     "seed-errno-too-big": '{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 70000}\n',
     "seed-syntax-error": '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [\n',
-    "seed-not-object": '[1, 2, "x", null, true, 1e309]\n',
+    "seed-not-object": '[1, 2, "x", null, true, 1e300]\n',
 }
 
 

@@ -23,8 +23,8 @@ constexpr std::size_t kMaxProbedFuncs = 256;
 
 bool Within(Bytes table, std::string_view s) {
   const auto* p = reinterpret_cast<const std::uint8_t*>(s.data());
-  return s.empty() || (p >= table.data() &&
-                       p + s.size() <= table.data() + table.size());
+  return s.empty() ||
+         (p >= table.data() && p + s.size() <= table.data() + table.size());
 }
 
 void Exercise(Bytes bytes, std::optional<std::uint64_t> text_start) {
@@ -41,8 +41,8 @@ void Exercise(Bytes bytes, std::optional<std::uint64_t> text_start) {
     FUZZ_CHECK(f.entry <= f.end);
     FUZZ_CHECK(Within(bytes, f.name));
     (void)t->FindFuncByName(f.name);
-    for (std::uint64_t pc : {f.entry, f.entry + (f.end - f.entry) / 2,
-                             f.end - 1, f.end}) {
+    for (std::uint64_t pc :
+         {f.entry, f.entry + (f.end - f.entry) / 2, f.end - 1, f.end}) {
       if (auto idx = t->FindFunc(pc)) {
         FUZZ_CHECK(*idx < funcs.size());
         FUZZ_CHECK(funcs[*idx].entry <= pc && pc < funcs[*idx].end);

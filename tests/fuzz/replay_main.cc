@@ -43,8 +43,7 @@ bool Collect(const fs::path& arg, std::vector<fs::path>* out) {
     if (e.is_regular_file()) found.push_back(e.path());
   }
   if (ec) {
-    std::fprintf(stderr, "replay: %s: %s\n", arg.c_str(),
-                 ec.message().c_str());
+    std::fprintf(stderr, "replay: %s: %s\n", arg.c_str(), ec.message().c_str());
     return false;
   }
   std::sort(found.begin(), found.end());
@@ -79,9 +78,9 @@ int main(int argc, char** argv) {
     std::vector<std::uint8_t> data(bytes.begin(), bytes.end());
     LLVMFuzzerTestOneInput(data.data(), data.size());
   }
-  const double s = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - t0)
-                       .count();
+  const double s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
   std::printf("replay: %zu inputs in %.2f s, no crash\n", files.size(), s);
   return 0;
 }

@@ -738,7 +738,7 @@ TEST_F(HelperTest, CliExec) {
       "syscalls": [{"names": ["read", "raed"], "action": "SCMP_ACT_ALLOW"}]})";
   status = Spawn({G2S_CLI, "exec", "--profile", bad.string(), "--", "true"},
                  dir_ / "cli.out", dir_ / "cli.err");
-  EXPECT_EQ(WEXITSTATUS(status), ExitCodeFor(ErrorCode::kNotFound));
+  EXPECT_EQ(WEXITSTATUS(status), ExitCodeFor(ErrorCode::kInvalidArgument));
   EXPECT_THAT(ReadFile(dir_ / "cli.err"),
               HasSubstr(bad.string() + ": unknown syscall"));
 }

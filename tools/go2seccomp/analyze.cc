@@ -1,32 +1,61 @@
 // `go2seccomp BINARY PROFILE` (the classic form) and `go2seccomp analyze`:
-// analyze a Go binary and write a Docker/OCI seccomp profile.
+// analyze a Go binary and write a seccomp profile (Docker/OCI JSON unless
+// --format says otherwise, formats.h). BuildProfile() here is the one place
+// the profile is assembled; `explain` and `diff` use it too (provenance.h).
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "go2seccomp/analysis/analyzer.h"
 #include "go2seccomp/analysis/loader.h"
+#include "go2seccomp/analysis/native.h"
 #include "go2seccomp/analysis/report.h"
 #include "go2seccomp/base/file_io.h"
 #include "go2seccomp/profile/builder.h"
+#include "go2seccomp/profile/deny_actions.h"
 #include "go2seccomp/profile/groups.h"
 #include "go2seccomp/profile/oci_json.h"
+#include "go2seccomp/profile/renderers.h"
 #include "go2seccomp/profile/runtime_presets.h"
 #include "go2seccomp/syscalls/table.h"
 #include "tools/go2seccomp/commands.h"
+#include "tools/go2seccomp/formats.h"
+#include "tools/go2seccomp/provenance.h"
 
 namespace go2seccomp::cli {
 namespace {
+
+namespace fs = std::filesystem;
 
 struct AnalyzeFlags {
   std::string binary;
   std::string output;
   AnalyzeSettings settings;
+  OutputFormat format = OutputFormat::kOci;
+  std::string name;             // --name (spo metadata.name)
+  bool runtime_given = false;   // --runtime on the command line
 };
+
+// --format and --name, on both forms.
+void AddFormatOptions(CLI::App* cmd, AnalyzeFlags* f) {
+  cmd->add_option("--format", f->format,
+                  "Output format: oci (Docker/OCI profile JSON, the default), oci-linux "
+                  "(the linux.seccomp block of an OCI config.json, for runc/crun), spo "
+                  "(Kubernetes Security Profiles Operator SeccompProfile YAML), systemd "
+                  "(a unit drop-in with SystemCallFilter=; implies --runtime none unless "
+                  "given), bpf (the compiled seccomp BPF program, raw sock_filter "
+                  "array), bpf-text (the same program as readable text)")
+      ->transform(CLI::CheckedTransformer(OutputFormatNames(), CLI::ignore_case));
+  cmd->add_option("--name", f->name,
+                  "metadata.name of the spo SeccompProfile (default: the binary's file "
+                  "name, made a valid Kubernetes name)");
+}
 
 }  // namespace
 
@@ -45,20 +74,58 @@ void AddSettingsOptions(CLI::App* cmd, AnalyzeSettings* s) {
                   "Errno returned for syscalls the profile does not allow "
                   "(default EPERM = 1).")
       ->check(CLI::Range(1, 4095));
+  cmd->add_option("--default-action", s->default_action,
+                  "What the profile does with syscalls it does not allow: "
+                  "errno (fail with --errno, default EPERM), kill-process, "
+                  "kill-thread, trap (SIGSYS the program may handle) or log "
+                  "(allow and audit-log: for finding what is missing).")
+      ->check(CLI::IsMember(
+          {"errno", "kill-process", "kill-thread", "trap", "log"}));
+  cmd->add_flag("--unknown-enosys", s->unknown_enosys,
+                "Deny clone3 with ENOSYS instead of the default action when "
+                "the program does not use it, so glibc (>= 2.34) falls back "
+                "to clone, as Docker's default profile does. (Syscalls newer "
+                "than the profile get ENOSYS from runc itself, and from "
+                "`go2seccomp exec --unknown-enosys`.)");
   cmd->add_option("--runtime", s->runtime,
                   "Also allow what this container runtime does between loading "
                   "the filter and exec'ing the program (measured presets: "
                   "docker = runc, runc, crun; none for `go2seccomp exec` or "
                   "systemd). Default: docker.")
       ->check(CLI::IsMember({"docker", "runc", "crun", "none"}));
+  cmd->add_option(
+         "--root", s->root,
+         "For dynamically linked binaries: find the interpreter and the "
+         "libraries under this directory (a container image's root "
+         "filesystem) instead of /.")
+      ->check(CLI::ExistingDirectory);
   cmd->add_flag("--no-name-rules", s->no_name_rules,
                 "Do not use known Go function names where data flow cannot "
                 "follow the number (see ARCHITECTURE.md); for debugging.");
 }
 
-Result<profile::Profile> AnalyzeToProfile(const std::string& binary,
-                                          const AnalyzeSettings& s,
-                                          AnalyzeSummary* summary) {
+namespace {
+
+// Records why each member of `group` that applies on `arch` is allowed.
+void AddGroupSources(const profile::SyscallGroup& group, Arch arch, NameSource::Kind kind,
+                     const std::string& binary, ProfileWithProvenance* out) {
+  for (std::string_view name : group.NamesFor(arch)) {
+    for (const profile::GroupMember& m : group.members) {
+      if (m.name != name) continue;
+      out->sources[std::string(name)].push_back(
+          NameSource{kind, std::string(group.name), std::string(m.reason), binary});
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
+                                           const AnalyzeSettings& s,
+                                           AnalyzeSummary* summary) {
+  ProfileWithProvenance out;
+  out.runtime = s.runtime;
   std::vector<std::string> paths = {binary};
   paths.insert(paths.end(), s.with.begin(), s.with.end());
   std::optional<Arch> arch;
@@ -67,7 +134,56 @@ Result<profile::Profile> AnalyzeToProfile(const std::string& binary,
   options.name_rules = !s.no_name_rules;
   for (const std::string& path : paths) {
     const auto t0 = std::chrono::steady_clock::now();
-    G2S_ASSIGN_OR_RETURN(analysis::LoadedBinary bin, analysis::LoadedBinary::Open(path));
+    auto loaded = analysis::LoadedBinary::Open(path);
+    if (!loaded && loaded.error().code == ErrorCode::kUnsupported &&
+        loaded.error().message.find("not a Go binary") != std::string::npos) {
+      // Not Go (a C program a Go program runs, like gofmt -d's diff): its
+      // own code, its interpreter and libraries as C code.
+      G2S_ASSIGN_OR_RETURN(MappedFile file, MappedFile::Open(path));
+      auto ef = elf::ElfFile::Parse(file.bytes());
+      if (!ef) return Unexpected(ef.error().Wrap(path));
+      if (!ef->arch()) return Unexpected(loaded.error());
+      if (arch && *arch != *ef->arch()) {
+        return MakeError(
+            ErrorCode::kInvalidArgument,
+            "{}: is {}, but {} is {}; one profile covers one architecture",
+            path, GetArchInfo(*ef->arch()).name, paths.front(),
+            GetArchInfo(*arch).name);
+      }
+      arch = *ef->arch();
+      analysis::NativeOptions nopt;
+      nopt.root = s.root;
+      nopt.main_path = path;
+      auto native = analysis::AnalyzeNativeDependencies(*ef, *arch, nopt);
+      if (!native) return Unexpected(native.error().Wrap(path));
+      for (const std::string& f : native->findings) {
+        std::fprintf(stderr, "%s: finding: %s\n", path.c_str(), f.c_str());
+      }
+      std::size_t count = 0;
+      for (const auto& [nr, uses] : native->syscalls) {
+        auto name = syscalls::NameOf(*arch, nr);
+        if (!name) continue;
+        ++count;
+        names.emplace_back(*name);
+        out.sources[std::string(*name)].push_back(
+            NameSource{NameSource::Kind::kNativeCode, uses.front().image,
+                       fmt::format("{} (and {} more C function(s))",
+                                   uses.front().function, uses.size() - 1),
+                       path});
+      }
+      if (summary) {
+        summary->findings += native->findings.size();
+        summary->lines.push_back(fmt::format(
+            "{}: not Go; analysed as C: {} image(s), {} of {} functions "
+            "reachable: {} "
+            "syscalls, {} findings",
+            path, native->images.size(), native->reachable_functions,
+            native->functions, count, native->findings.size()));
+      }
+      continue;
+    }
+    if (!loaded) return Unexpected(loaded.error());
+    analysis::LoadedBinary bin = std::move(*loaded);
     const analysis::Program& prog = bin.program();
     if (arch && *arch != prog.arch) {
       return MakeError(ErrorCode::kInvalidArgument,
@@ -76,7 +192,7 @@ Result<profile::Profile> AnalyzeToProfile(const std::string& binary,
                        GetArchInfo(*arch).name);
     }
     arch = prog.arch;
-    const analysis::Report report = analysis::Analyze(prog, options);
+    analysis::Report report = analysis::Analyze(prog, options);
     const double ms = std::chrono::duration<double, std::milli>(
                           std::chrono::steady_clock::now() - t0)
                           .count();
@@ -85,28 +201,72 @@ Result<profile::Profile> AnalyzeToProfile(const std::string& binary,
                    analysis::FormatFinding(f, prog).c_str());
     }
     auto n = analysis::SyscallNames(report);
-    // A program with an interpreter runs ld.so under the filter before its
-    // own first instruction. ld.so is not analysed yet: its start-up set is
-    // added from a measured group, and we say so.
+    // A dynamically linked program runs ld.so, its libraries' init code and
+    // whatever C functions it calls under the filter too: analyse that C
+    // code (analysis/native.h). If the interpreter is not there to analyse
+    // (a binary for another system without --root), fall back to the
+    // loader's measured start-up set, and say so.
+    std::size_t native_findings = 0;
     if (auto interp = bin.elf().Interpreter()) {
-      std::vector<const profile::SyscallGroup*> groups = {&profile::DynamicLoaderStartup()};
-      auto needed = bin.elf().Needed();
-      if (needed && !needed->empty()) groups.push_back(&profile::DynamicLoaderLibraries());
-      for (const profile::SyscallGroup* g : groups) {
-        for (std::string_view name : g->NamesFor(prog.arch)) n.emplace_back(name);
-      }
-      if (summary) {
-        summary->lines.push_back(fmt::format(
-            "{}: note: interpreter {} is not analysed; added {}{} (measured with glibc 2.36)",
-            path, *interp, groups[0]->name, groups.size() > 1 ? " and dynamic-loader-libraries" : ""));
+      analysis::NativeOptions nopt;
+      nopt.root = s.root;
+      auto native =
+          analysis::AnalyzeNativeDependencies(bin.elf(), prog.arch, nopt);
+      if (!native) return Unexpected(native.error().Wrap(path));
+      if (!native->images.empty()) {
+        for (const std::string& f : native->findings) {
+          std::fprintf(stderr, "%s: finding: %s\n", path.c_str(), f.c_str());
+        }
+        native_findings = native->findings.size();
+        for (const auto& [nr, uses] : native->syscalls) {
+          auto name = syscalls::NameOf(prog.arch, nr);
+          if (!name) continue;
+          n.emplace_back(*name);
+          const analysis::NativeUse& u = uses.front();
+          out.sources[std::string(*name)].push_back(
+              NameSource{NameSource::Kind::kNativeCode, u.image,
+                         fmt::format("{} (and {} more C function(s))",
+                                     u.function, uses.size() - 1),
+                         path});
+        }
+        if (summary) {
+          summary->lines.push_back(fmt::format(
+              "{}: C code: {} image(s) ({}), {} of {} functions reachable",
+              path, native->images.size(), fmt::join(native->images, ", "),
+              native->reachable_functions, native->functions));
+        }
+      } else {
+        for (const std::string& f : native->findings) {
+          std::fprintf(stderr, "%s: finding: %s\n", path.c_str(), f.c_str());
+        }
+        native_findings = native->findings.size();
+        std::vector<const profile::SyscallGroup*> groups = {
+            &profile::DynamicLoaderStartup()};
+        auto needed = bin.elf().Needed();
+        if (needed && !needed->empty())
+          groups.push_back(&profile::DynamicLoaderLibraries());
+        for (const profile::SyscallGroup* g : groups) {
+          for (std::string_view name : g->NamesFor(prog.arch))
+            n.emplace_back(name);
+          AddGroupSources(*g, prog.arch, NameSource::Kind::kLoaderGroup, path,
+                          &out);
+        }
+        if (summary) {
+          summary->lines.push_back(fmt::format(
+              "{}: note: interpreter {} not found; added {}{} (measured with "
+              "glibc 2.36)",
+              path, *interp, groups[0]->name,
+              groups.size() > 1 ? " and dynamic-loader-libraries" : ""));
+        }
       }
     }
     if (summary) {
-      summary->findings += report.findings.size();
-      summary->lines.push_back(fmt::format(
-          "{}: {} ({}), {} functions: {} syscalls, {} findings", path,
-          bin.GoVersionString(), GetArchInfo(prog.arch).go_arch, prog.funcs.size(),
-          n.size(), report.findings.size()));
+      summary->findings += report.findings.size() + native_findings;
+      summary->lines.push_back(
+          fmt::format("{}: {} ({}), {} functions: {} syscalls, {} findings",
+                      path, bin.GoVersionString(),
+                      GetArchInfo(prog.arch).go_arch, prog.funcs.size(),
+                      n.size(), report.findings.size() + native_findings));
       if (s.stats) {
         const auto& st = report.stats;
         summary->lines.push_back(fmt::format(
@@ -117,6 +277,7 @@ Result<profile::Profile> AnalyzeToProfile(const std::string& binary,
       }
     }
     names.insert(names.end(), n.begin(), n.end());
+    out.binaries.push_back(AnalyzedBinary{path, std::move(bin), std::move(report)});
   }
   auto runtime = profile::ContainerRuntimeFromName(s.runtime);
   if (!runtime) {
@@ -130,13 +291,33 @@ Result<profile::Profile> AnalyzeToProfile(const std::string& binary,
   }
   for (const profile::PresetEntry& e : profile::RuntimePreset(*runtime, *arch)) {
     names.emplace_back(e.name);
+    out.sources[std::string(e.name)].push_back(
+        NameSource{NameSource::Kind::kRuntimePreset, fmt::format("runtime preset {}", s.runtime),
+                   std::string(e.reason), {}});
+  }
+  AddGroupSources(profile::AlwaysAllowed(), *arch, NameSource::Kind::kAlwaysAllowed, {}, &out);
+  const std::optional<profile::Action> deny = profile::DenyActionFromName(
+      s.default_action, static_cast<std::uint32_t>(s.errno_ret));
+  if (!deny) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "unknown --default-action \"{}\"", s.default_action);
   }
   profile::ProfileBuilder b;
-  b.DefaultAction(profile::Action::Errno(static_cast<std::uint32_t>(s.errno_ret)))
+  b.DefaultAction(*deny)
       .Arches({*arch})
       .Allow(profile::AlwaysAllowed())
       .Allow(std::span<const std::string>(names));
-  return b.Build();
+  G2S_ASSIGN_OR_RETURN(out.profile, b.Build());
+  if (s.unknown_enosys) profile::AddEnosysFallbacks(out.profile);
+  out.arch = *arch;
+  return out;
+}
+
+Result<profile::Profile> AnalyzeToProfile(const std::string& binary,
+                                          const AnalyzeSettings& s,
+                                          AnalyzeSummary* summary) {
+  G2S_ASSIGN_OR_RETURN(ProfileWithProvenance p, BuildProfile(binary, s, summary));
+  return std::move(p.profile);
 }
 
 void AddAnalyzeCommand(CLI::App& app, Runner* run) {
@@ -147,16 +328,25 @@ void AddAnalyzeCommand(CLI::App& app, Runner* run) {
   app.add_option("profile", classic.output,
                  "Where to write the profile (classic form; - for stdout)");
   AddSettingsOptions(&app, &classic.settings);
+  AddFormatOptions(&app, &classic);
 
   CLI::App* cmd = app.add_subcommand(
-      "analyze", "Analyze a Go binary and write a Docker/OCI seccomp profile.");
+      "analyze",
+      "Analyze a Go binary and write a seccomp profile (Docker/OCI JSON, or --format).");
   cmd->add_option("binary", sub.binary, "Go binary to analyze")->required();
   cmd->add_option("-o,--output", sub.output, "Where to write the profile (- for stdout)")
       ->default_val("-");
   AddSettingsOptions(cmd, &sub.settings);
+  AddFormatOptions(cmd, &sub);
 
-  auto runner = [](const AnalyzeFlags& f) -> int {
+  auto runner = [](AnalyzeFlags f) -> int {
     AnalyzeSummary summary;
+    // systemd execs the program right after installing the filter: there is
+    // no container runtime whose syscalls the profile would need.
+    if (f.format == OutputFormat::kSystemd && !f.runtime_given) {
+      f.settings.runtime = "none";
+      summary.lines.push_back("note: --format systemd: using --runtime none");
+    }
     auto p = AnalyzeToProfile(f.binary, f.settings, &summary);
     if (!p) return ReportError(p.error());
     const bool to_stdout = f.output == "-";
@@ -171,7 +361,14 @@ void AddAnalyzeCommand(CLI::App& app, Runner* run) {
                    summary.findings);
       return 1;
     }
-    if (auto w = WriteFileAtomically(f.output, profile::ToOciJson(*p)); !w) {
+    const std::string name =
+        f.name.empty() ? profile::SpoObjectName(fs::path(f.binary).filename().string()) : f.name;
+    auto rendered = RenderProfile(*p, f.format, name);
+    if (!rendered) return ReportError(rendered.error().Wrap(f.binary));
+    for (const std::string& note : rendered->notes) {
+      std::fprintf(stderr, "go2seccomp: note: %s\n", note.c_str());
+    }
+    if (auto w = WriteFileAtomically(f.output, rendered->content); !w) {
       return ReportError(w.error());
     }
     if (!f.settings.quiet && !to_stdout) {
@@ -179,9 +376,13 @@ void AddAnalyzeCommand(CLI::App& app, Runner* run) {
     }
     return 0;
   };
-  cmd->callback([run, runner] { *run = [runner] { return runner(sub); }; });
+  cmd->callback([cmd, run, runner] {
+    sub.runtime_given = cmd->count("--runtime") > 0;
+    *run = [runner] { return runner(sub); };
+  });
   app.callback([&app, run, runner] {
     if (!app.get_subcommands().empty()) return;
+    classic.runtime_given = app.count("--runtime") > 0;
     if (classic.binary.empty()) return;  // main prints help
     if (classic.output.empty()) {
       *run = [] {

@@ -35,6 +35,16 @@ struct AnalyzeSettings {
   // Container runtime whose own post-filter syscalls the profile must allow
   // (profile/runtime_presets.h): "docker" (= runc), "runc", "crun", "none".
   std::string runtime = "docker";
+  // Root filesystem in which the interpreter and DT_NEEDED libraries of a
+  // dynamically linked binary are looked up (a container image's rootfs).
+  std::string root = "/";
+  // What the profile does with everything it does not allow
+  // (profile/deny_actions.h): errno (with errno_ret), kill-process,
+  // kill-thread, trap, log.
+  std::string default_action = "errno";
+  // Deny clone3 with ENOSYS rather than the default action when it is not
+  // allowed (glibc then falls back to clone).
+  bool unknown_enosys = false;
 };
 
 // Human-readable lines about what was analysed, and the number of findings
@@ -57,6 +67,8 @@ void AddExecCommand(CLI::App& app, Runner* run);     // exec.cc
 void AddTraceCommand(CLI::App& app, Runner* run);    // trace.cc
 void AddMergeCommand(CLI::App& app, Runner* run);    // merge.cc
 void AddCompareCommand(CLI::App& app, Runner* run);  // merge.cc
+void AddExplainCommand(CLI::App& app, Runner* run);  // explain.cc
+void AddDiffCommand(CLI::App& app, Runner* run);     // diff.cc
 
 }  // namespace go2seccomp::cli
 

@@ -1,14 +1,28 @@
 // `go2seccomp exec`: run a program under a seccomp profile.
 //
 //   go2seccomp exec --profile P.json [--errno N] [--] PROG ARGS...
+//   go2seccomp exec --audit --profile P.json -- PROG ARGS...
 //
 // The profile is Docker/OCI JSON (profile/oci_json.h) for this machine's
 // architecture; the program runs with the filter installed as the last step
 // before its execve (runtime/launch.h, which documents the exit codes:
 // the program's own, 128+n when killed by signal n, 127 not found, 126 not
 // executable, 125 filter setup failed; 2..7 for go2seccomp's own errors).
+//
+// Denials (runtime/supervisor.h):
+//   - By default the launcher supervises the profile's errno and
+//     kill-process verdicts (seccomp USER_NOTIF: only denied calls leave the
+//     kernel). When the program exits non-zero or is killed and something
+//     was denied, one line per denied syscall says what, how often, which
+//     thread and -- for Go binaries -- which function and file:line made
+//     the call (symbolize.h). --no-supervise leaves every answer to the
+//     kernel (then a SIGSYS death is all the launcher can see).
+//   - --audit: every call the profile would deny is reported once, as it
+//     happens, and then runs: the program is not broken by the profile.
+//   - Trap and kill-thread verdicts always stay with the kernel; a program
+//     that dies of them gets a hint to re-run with --audit.
 #include <fmt/format.h>
-
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -19,10 +33,12 @@
 
 #include "go2seccomp/base/arch.h"
 #include "go2seccomp/base/file_io.h"
+#include "go2seccomp/profile/deny_actions.h"
 #include "go2seccomp/profile/oci_json.h"
 #include "go2seccomp/profile/profile.h"
 #include "go2seccomp/runtime/launch.h"
 #include "tools/go2seccomp/commands.h"
+#include "tools/go2seccomp/symbolize.h"
 
 namespace go2seccomp::cli {
 
@@ -31,23 +47,137 @@ struct ExecFlags {
   bool analyze = false;
   AnalyzeSettings settings;
   std::optional<std::uint32_t> errno_ret;
+  std::optional<std::string> default_action;
+  bool unknown_enosys = false;
+  bool audit = false;
+  bool no_supervise = false;
   bool verbose = false;
   std::vector<std::string> command;  // PROG ARGS...
 };
 
+namespace {
+
+void Say(const std::string& line) {
+  std::fprintf(stderr, "go2seccomp: %s\n", line.c_str());
+}
+
+// "getppid (nr 110) [SCMP_ACT_ERRNO(1)], 3 calls: thread 1234 in main.main
+// (/src/x/main.go:12)"
+std::string DescribeDenial(const runtime::Denial& d, Symbolizer& symbols,
+                           bool with_count) {
+  std::string count;
+  if (with_count) {
+    count = fmt::format(", {} call{}", d.count, d.count == 1 ? "" : "s");
+  }
+  std::string arch;
+  if (d.arch != HostArch()) arch = fmt::format(" {}", GetArchInfo(d.arch).name);
+  return fmt::format("{}{} (nr {}) [{}]{}: thread {} {}", d.name, arch, d.nr,
+                     profile::ToString(d.action), count, d.tid,
+                     symbols.Where(d));
+}
+
+// Whether `p` has verdicts the supervisor leaves to the kernel.
+bool HasKernelOnlyDenials(const profile::Profile& p) {
+  auto kernel_only = [](const profile::Action& a) {
+    return a.kind == profile::Action::Kind::kTrap ||
+           a.kind == profile::Action::Kind::kKillThread;
+  };
+  if (kernel_only(p.default_action)) return true;
+  for (const profile::Rule& r : p.rules) {
+    if (kernel_only(r.action)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 // Runs flags.command under `profile`. The seam for `--analyze`: a profile
 // made by analysing PROG comes in here exactly like one read from a file.
 int ExecUnderProfile(profile::Profile profile, const ExecFlags& flags) {
-  if (flags.errno_ret) {
+  if (flags.default_action) {
+    std::optional<profile::Action> a = profile::DenyActionFromName(
+        *flags.default_action, flags.errno_ret.value_or(EPERM));
+    if (!a) {
+      return ReportError(Error{
+          ErrorCode::kInvalidArgument,
+          "exec: unknown --default-action \"" + *flags.default_action + "\""});
+    }
+    profile.default_action = *a;
+  } else if (flags.errno_ret) {
     profile.default_action = profile::Action::Errno(*flags.errno_ret);
   }
+  const bool kernel_only = HasKernelOnlyDenials(profile);
+  Symbolizer symbols;
   runtime::LaunchOptions options;
   options.argv = flags.command;
   options.profile = std::move(profile);
   options.verbose = flags.verbose;
-  Result<int> code = runtime::Launch(options);
-  if (!code) return ReportError(code.error().Wrap("exec"));
-  return *code;
+  options.unknown_enosys = flags.unknown_enosys;
+  options.denials = flags.audit          ? runtime::DenialHandling::kAudit
+                    : flags.no_supervise ? runtime::DenialHandling::kKernel
+                                         : runtime::DenialHandling::kSupervised;
+  if (flags.audit) {
+    options.on_denial = [&](const runtime::Denial& d) {
+      Say("audit: would deny " + DescribeDenial(d, symbols, false));
+      if (flags.verbose) {
+        if (std::string via = symbols.Via(d); !via.empty()) {
+          Say("audit:   via " + via);
+        }
+      }
+    };
+  }
+  Result<runtime::LaunchResult> r = runtime::LaunchProgram(options);
+  if (!r) return ReportError(r.error().Wrap("exec"));
+  const std::string& prog = flags.command.front();
+  if (flags.audit) {
+    std::uint64_t calls = 0;
+    for (const runtime::Denial& d : r->denials) calls += d.count;
+    if (r->denials.empty()) {
+      Say("audit: the profile would have denied nothing");
+    } else {
+      std::string names;
+      for (const runtime::Denial& d : r->denials) {
+        names +=
+            fmt::format("{}{} x{}", names.empty() ? "" : ", ", d.name, d.count);
+      }
+      Say(fmt::format(
+          "audit: the profile would have denied {} syscall{} ({} call{}): {}",
+          r->denials.size(), r->denials.size() == 1 ? "" : "s", calls,
+          calls == 1 ? "" : "s", names));
+    }
+    return r->exit_code;
+  }
+  const bool failed = r->exit_code != 0;
+  if (!r->denials.empty() && (failed || flags.verbose)) {
+    Say(fmt::format("{} {}; the profile denied:", prog,
+                    r->exit_code > runtime::kExitSignalBase
+                        ? fmt::format("ended with status {}", r->exit_code)
+                        : fmt::format("exited with status {}", r->exit_code)));
+    for (const runtime::Denial& d : r->denials) {
+      Say("  " + DescribeDenial(d, symbols, true));
+      if (flags.verbose) {
+        if (std::string via = symbols.Via(d); !via.empty()) {
+          Say("    via " + via);
+        }
+      }
+    }
+  } else if ((r->exit_code == runtime::kExitSignalBase + SIGSYS &&
+              !r->killed_by) ||
+             (failed && kernel_only && r->supervised &&
+              r->exit_code != runtime::kExitNotFound &&
+              r->exit_code != runtime::kExitNotExecutable &&
+              r->exit_code != runtime::kExitFilterFailed)) {
+    // The kernel answered (trap, kill-thread, or no supervision): nothing
+    // was recorded, but the profile may be why. (A Go program that gets
+    // SIGSYS from a trap prints its own traceback and exits with 2.)
+    Say(fmt::format(
+        "{} {} with status {}; the kernel answered the profile's trap or kill "
+        "actions, so the launcher cannot name the syscall: `go2seccomp exec "
+        "--audit` lists every syscall the profile denies",
+        prog, r->exit_code > runtime::kExitSignalBase ? "ended" : "exited",
+        r->exit_code));
+  }
+  return r->exit_code;
 }
 
 namespace {
@@ -137,6 +267,27 @@ void AddExecCommand(CLI::App& app, Runner* run) {
                   "defaultAction (sets defaultAction to SCMP_ACT_ERRNO N; the "
                   "kernel caps errno at 4095)")
       ->check(CLI::Range(0, 4095));
+  cmd->add_option("--default-action", flags->default_action,
+                  "Replace the profile's defaultAction: errno (with --errno, "
+                  "default EPERM), kill-process, kill-thread, trap or log")
+      ->check(CLI::IsMember(
+          {"errno", "kill-process", "kill-thread", "trap", "log"}));
+  cmd->add_flag("--unknown-enosys", flags->unknown_enosys,
+                "Deny with ENOSYS (\"not implemented\") instead of the default "
+                "action: clone3 when the profile does not allow it (glibc "
+                "then creates threads with clone), and every syscall newer "
+                "than go2seccomp's table (Linux 6.12)");
+  CLI::Option* audit = cmd->add_flag(
+      "--audit", flags->audit,
+      "Do not enforce: report every syscall the profile would deny "
+      "(once each, with thread and, for Go binaries, function and "
+      "file:line) and let it run");
+  cmd->add_flag("--no-supervise", flags->no_supervise,
+                "Let the kernel alone answer denied syscalls (by default the "
+                "launcher answers errno and kill-process denials itself "
+                "through seccomp user notification, to say which syscall "
+                "failed)")
+      ->excludes(audit);
   cmd->add_flag("--verbose,-v", flags->verbose,
                 "Print what was left out of the profile or the filter "
                 "(other architectures, capability-gated rules, what "

@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
       "go2seccomp: seccomp profiles that allow exactly the syscalls a Go "
       "binary can make, and a launcher that applies them.\n\n"
       "  go2seccomp BINARY PROFILE.json       analyze BINARY, write a Docker/OCI profile\n"
+      "  go2seccomp explain BINARY [SYSCALL]  why each syscall is in the profile\n"
+      "  go2seccomp diff OLD NEW              what NEW allows that OLD does not\n"
       "  go2seccomp exec --profile P -- PROG  run PROG under a profile\n"
       "  go2seccomp trace -o T.json -- PROG   record the syscalls PROG makes\n"
       "  go2seccomp compare --static S.json --observed T.json\n",
@@ -37,10 +39,15 @@ int main(int argc, char** argv) {
   cli::AddTraceCommand(app, &runner);
   cli::AddMergeCommand(app, &runner);
   cli::AddCompareCommand(app, &runner);
+  cli::AddExplainCommand(app, &runner);
+  cli::AddDiffCommand(app, &runner);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // app.exit prints the message (or --help/--version, code 0); CLI11's own
+    // codes (105 validation, 106 required, ...) would collide with exec's
+    // 125-127 range, so every usage error is 2 as README "Exit codes" says.
+    return app.exit(e) == 0 ? 0 : ExitCodeFor(ErrorCode::kInvalidArgument);
   }
   if (!runner) {
     std::fputs(app.help().c_str(), stderr);

@@ -151,6 +151,13 @@ class Env : public FlowEnv {
     if (p_.funcs[*i].args >= 0x80000000u) return std::nullopt;
     return p_.funcs[*i].args;
   }
+  bool MayReturn(std::uint64_t target) const override {
+    return !p_.may_return || p_.may_return(target);
+  }
+  std::optional<std::uint64_t> CalleeClobbers(std::uint64_t target) const override {
+    if (!p_.callee_clobbers) return std::nullopt;
+    return p_.callee_clobbers(target);
+  }
   std::optional<std::int64_t> SpDeltaAt(std::uint64_t pc) const override {
     if (!p_.sp_delta_for) return std::nullopt;
     return p_.sp_delta_for(pc);
@@ -190,7 +197,8 @@ class Analyzer {
   std::set<std::uint64_t> candidate_set_;
   // Global (addr, size) -> its constant value, or why it is not one.
   struct GlobalValue {
-    std::optional<std::int64_t> value;
+    std::optional<std::int64_t> value;  // the initial value, while constant
+    std::vector<std::int64_t> stored;   // constants the code stores into it
     std::string why_not;
   };
   std::map<std::pair<std::uint64_t, int>, GlobalValue> globals_;
@@ -226,7 +234,7 @@ void Analyzer::AnalyzeFunctions(const std::vector<std::uint32_t>& funcs) {
       for (const Instruction& insn : insns) r.insn_starts.push_back(insn.address);
     }
     FlowConfig cfg = cfg_;
-    if (trace_func_ && f.name == trace_func_) {
+    if (trace_func_ && (f.name == trace_func_ || fmt::format("{:#x}", f.entry) == trace_func_)) {
       cfg.trace = true;
       std::fprintf(stderr, "%s:\n", trace_func_);
     }
@@ -414,11 +422,41 @@ void Analyzer::ResolveGlobals() {
     DecodeFunction(*decoder_, p_, f, &scratch[t]);
     effects[i] = AnalyzeInstructions(scratch[t], f.entry, f.end, cfg, env).global_effects;
   });
+  // A store of known constants to exactly the variable leaves it a set of
+  // constants: its initial value or one of those (32-bit Linux's init
+  // functions set FcntlSyscall and fcntl64Syscall to SYS_FCNTL64).
+  auto constant_store = [&](const GlobalEffect& e) {
+    if (e.value.is_top() || e.value.is_bottom()) return false;
+    std::vector<std::int64_t> values;
+    for (const Atom& a : e.value) {
+      if (a.kind != Atom::Kind::kConst) return false;
+      values.push_back(a.value);
+    }
+    bool stored = false;
+    for (auto& [key, g] : globals_) {
+      if (key.first == e.addr && static_cast<std::uint32_t>(key.second) == e.size && g.value) {
+        g.stored.insert(g.stored.end(), values.begin(), values.end());
+        stored = true;
+      }
+    }
+    return stored;
+  };
   for (std::size_t i = 0; i < funcs.size(); ++i) {
     const std::string_view fname = p_.funcs[funcs[i]].name;
     for (const GlobalEffect& e : effects[i]) {
       if (e.kind == GlobalEffect::Kind::kStore) {
         const std::uint64_t hi = e.size == 0 ? ~std::uint64_t{0} : e.addr + e.size;
+        if (constant_store(e)) {
+          // Still spoils other (wider, overlapping) views of the bytes.
+          for (auto& [key, g] : globals_) {
+            const std::uint64_t a = key.first, b = key.first + key.second;
+            if (e.addr < b && hi > a && !(a == e.addr && b == hi) && g.value) {
+              g.value.reset();
+              g.why_not = fmt::format("{} writes part of it at {:#x}", fname, e.pc);
+            }
+          }
+          continue;
+        }
         spoil(e.addr, hi, fmt::format("{} writes it at {:#x}", fname, e.pc));
       } else {
         spoil(e.addr, e.addr + 1, fmt::format("{} takes its address at {:#x}", fname, e.pc));
@@ -455,6 +493,10 @@ void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates)
           for (const Atom& a : s.nr) {
             if (a.kind == Atom::Kind::kConst) {
               const int nr = static_cast<int>(static_cast<std::int32_t>(a.value));
+              // A number of an ABI the kernel no longer serves fails with
+              // ENOSYS under any profile, and no profile can name it: not
+              // a finding (arm OABI getrlimit, see syscalls/table.h).
+              if (syscalls::AbiRemovedName(p_.arch, nr)) continue;
               if (!syscalls::NameOf(p_.arch, nr)) {
                 AddFinding(r, Finding::Kind::kUnknownNumber, s.pc,
                            fmt::format("{} is {:#x}, not a {} syscall", via, a.value,
@@ -477,21 +519,30 @@ void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates)
                                        via, a.value, g.why_not));
                 continue;
               }
-              const int nr = static_cast<int>(static_cast<std::int32_t>(*g.value));
-              if (!syscalls::NameOf(p_.arch, nr)) {
-                AddFinding(r, Finding::Kind::kUnknownNumber, s.pc,
-                           fmt::format("{} is loaded from the variable at {:#x} = {:#x}, not a "
-                                       "{} syscall",
-                                       via, a.value, *g.value, GetArchInfo(p_.arch).name));
-                continue;
+              std::vector<std::int64_t> values = {*g.value};
+              values.insert(values.end(), g.stored.begin(), g.stored.end());
+              std::sort(values.begin(), values.end());
+              values.erase(std::unique(values.begin(), values.end()), values.end());
+              for (const std::int64_t value : values) {
+                const int nr = static_cast<int>(static_cast<std::int32_t>(value));
+                if (!syscalls::NameOf(p_.arch, nr)) {
+                  AddFinding(r, Finding::Kind::kUnknownNumber, s.pc,
+                             fmt::format("{} is loaded from the variable at {:#x} = {:#x}, not a "
+                                         "{} syscall",
+                                         via, a.value, value, GetArchInfo(p_.arch).name));
+                  continue;
+                }
+                SyscallUse u;
+                u.pc = s.pc;
+                u.func = fi;
+                u.how = raw ? Resolution::kConstantAtSyscall : Resolution::kConstantToWrapper;
+                u.callee = callee ? static_cast<std::uint32_t>(*callee) : 0;
+                u.detail = g.stored.empty()
+                               ? fmt::format("read-only variable at {:#x}", a.value)
+                               : fmt::format("variable at {:#x}, only ever set to constants",
+                                             a.value);
+                r->uses[nr].push_back(std::move(u));
               }
-              SyscallUse u;
-              u.pc = s.pc;
-              u.func = fi;
-              u.how = raw ? Resolution::kConstantAtSyscall : Resolution::kConstantToWrapper;
-              u.callee = callee ? static_cast<std::uint32_t>(*callee) : 0;
-              u.detail = fmt::format("read-only variable at {:#x}", a.value);
-              r->uses[nr].push_back(std::move(u));
             } else if (a.kind == Atom::Kind::kStackAddr && !covered) {
               AddFinding(r, Finding::Kind::kUnresolvedNumber, s.pc,
                          fmt::format("{} is a stack address", via));

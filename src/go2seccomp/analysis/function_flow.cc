@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <memory>
 #include <queue>
@@ -57,8 +58,11 @@ FlowConfig FlowConfigFor(Arch arch) {
   switch (arch) {
     case Arch::kX86_64:
     case Arch::kI386:
-      c.nr_reg = 0;     // AX
-      c.frame_reg = 5;  // BP
+      c.nr_reg = 0;  // AX
+      // BP is an ordinary allocatable register on 386 (gp = "AX CX DX BX BP
+      // SI DI", cmd/compile/internal/ssa/gen/386Ops.go): no frame pointer
+      // (runtime2.go framepointer_enabled is amd64/arm64 only).
+      c.frame_reg = disasm::kNoReg;
       break;
     case Arch::kArm64:
       c.nr_reg = 8;      // X8 (Linux arm64 syscall ABI)
@@ -68,6 +72,7 @@ FlowConfig FlowConfigFor(Arch arch) {
     case Arch::kArm:
       c.nr_reg = 7;  // R7 (EABI)
       c.frame_reg = disasm::kNoReg;
+      c.asm_temp_reg = 11;  // REGTMP (cmd/internal/obj/arm a.out.go)
       break;
   }
   return c;
@@ -87,7 +92,11 @@ struct Slot {
 // when it lies in the argument area, and as Top below it.
 struct State {
   bool reached = false;
-  bool stack_lost = false;  // a store went somewhere in the frame we can't name
+  // A store went somewhere in the frame we can't name: the slots known
+  // before it are gone and absent slots read as Top; stores after it to
+  // named slots are tracked again (arm's byte-copy loops into a frame
+  // buffer come before the stores of a call's constant arguments).
+  bool stack_lost = false;
   // The caller's argument area may have been overwritten (a callee got a
   // pointer into it): absent slots there no longer read as arguments.
   bool args_lost = false;
@@ -125,7 +134,6 @@ class Flow_ {
   }
 
   Value ReadSlot(const State& s, std::int64_t off, int size) const {
-    if (s.stack_lost) return Value::Top();
     auto it = std::lower_bound(
         s.slots.begin(), s.slots.end(), off,
         [](const Slot& sl, std::int64_t o) { return sl.off + sl.size <= o; });
@@ -134,6 +142,7 @@ class Flow_ {
       if (it->off == off && it->size >= size) return it->v.Truncated(size);
       return Value::Top();  // partial overlap
     }
+    if (s.stack_lost) return Value::Top();
     if (off >= cfg_.first_arg_offset && !s.args_lost) {
       // The caller's argument words (ABI0) or spill area (ABIInternal).
       if (size >= 4 && off % 4 == 0) return Value::Entry(EntryLoc::Stack(static_cast<std::int32_t>(off)));
@@ -166,7 +175,6 @@ class Flow_ {
   }
 
   void WriteSlot(State* s, std::int64_t off, int size, const Value& v) const {
-    if (s->stack_lost) return;
     if (size <= 0) {
       // Unknown extent "from here on" (REP STOS, XSAVE, arm64 DC ZVA in
       // memclr): everything at or above the address may change.
@@ -217,13 +225,21 @@ class Flow_ {
     } else if (m.base >= disasm::kNumTrackedRegs || !IsSingleConst(s.regs[m.base], &base)) {
       return std::nullopt;
     }
-    return static_cast<std::uint64_t>(base + m.disp + index * m.scale);
+    const auto addr = static_cast<std::uint64_t>(base + m.disp + index * m.scale);
+    return cfg_.ptr_size == 4 ? addr & 0xffffffff : addr;
   }
 
   static bool IsSingleConst(const Value& v, std::int64_t* c) {
     if (v.is_top() || v.size() != 1 || v.atom(0).kind != Atom::Kind::kConst) return false;
     *c = v.atom(0).value;
     return true;
+  }
+
+  // Address arithmetic of 32-bit targets wraps: an index register holding
+  // -0x2014 holds the constant 0xffffdfec (arm's big-frame prologue
+  // `STR LR, [SP, R11]!`).
+  std::int64_t Wrap(std::int64_t v) const {
+    return cfg_.ptr_size == 4 ? static_cast<std::int32_t>(v) : v;
   }
 
   // *indexed_from is set for a variable index into a known frame base.
@@ -247,7 +263,7 @@ class Flow_ {
     }
     if (m.index != disasm::kNoReg) {
       std::int64_t idx;
-      if (IsSingleConst(s.regs[m.index], &idx)) return off + m.disp + idx * m.scale;
+      if (IsSingleConst(s.regs[m.index], &idx)) return Wrap(off + m.disp + idx * m.scale);
       // An array in the frame indexed by a variable: we cannot say which
       // slot. Go indexes are non-negative (bounds-checked), so the access is
       // at or above base+disp; stores kill from there up (see WriteOperand).
@@ -300,7 +316,7 @@ class Flow_ {
       // (A store through an unknown pointer can only reach a variable whose
       // address was taken somewhere, which kAddress effects catch.)
       if (auto g = ConstAddress(*s, dst.mem)) {
-        effects_->push_back({GlobalEffect::Kind::kStore, current_pc_, *g, dst.size});
+        effects_->push_back({GlobalEffect::Kind::kStore, current_pc_, *g, dst.size, v});
       }
     }
     if (dst.kind == Operand::Kind::kReg) {
@@ -431,6 +447,14 @@ class Flow_ {
     }
     const Value frame = cfg_.frame_reg != disasm::kNoReg ? s->regs[cfg_.frame_reg] : Value::Top();
     const Value spv = s->regs[disasm::kSp];
+    std::optional<std::uint64_t> clobbers;
+    if (insn.flow == Flow::kCall) clobbers = env_.CalleeClobbers(insn.target);
+    if (clobbers) {
+      for (Reg r = 0; r < 32; ++r) {
+        if (*clobbers & (std::uint64_t{1} << r)) s->regs[r] = Value::Top();
+      }
+      return;  // SP, the frame pointer and untouched registers keep their values
+    }
     for (Reg r = 0; r < disasm::kNumTrackedRegs; ++r) s->regs[r] = Value::Top();
     s->regs[disasm::kSp] = spv;
     s->regs[disasm::kZero] = Value::Const(0);
@@ -441,6 +465,13 @@ class Flow_ {
     std::string slots;
     for (const Slot& sl : s.slots) {
       slots += fmt::format(" [{:+#x}:{}]={}", sl.off, sl.size, sl.v.ToString());
+    }
+    static const int extra = [] {
+      const char* r = std::getenv("G2S_TRACE_REG");  // one more register to show
+      return r ? std::atoi(r) : -1;
+    }();
+    if (extra >= 0 && extra < disasm::kNumTrackedRegs) {
+      slots = fmt::format(" r{}={}", extra, s.regs[extra].ToString()) + slots;
     }
     std::fprintf(stderr, "  %#llx %-60s nr=%s sp=%s%s%s\n",
                  static_cast<unsigned long long>(insn.address), disasm::ToString(insn).c_str(),
@@ -536,6 +567,8 @@ State Flow_::RunBlock(int b, State s, bool record, FunctionFlow* out,
         }
         break;
       case Flow::kIndirectJump:
+        // Its own writes reach the target (arm LDM Rn!, {..., PC}).
+        ApplyOps(&s, insn);
         succ(std::uint64_t{0}, s);  // 0 = "indirect": feeds the jump-table seed
         return s;
       case Flow::kReturn:
@@ -560,6 +593,7 @@ State Flow_::RunBlock(int b, State s, bool record, FunctionFlow* out,
       --k;
     }
     const Instruction& prev = insns_[k];
+    if (prev.flow == Flow::kCall && !env_.MayReturn(prev.target)) return s;
     if (prev.flow == Flow::kCall || prev.flow == Flow::kIndirectCall) {
       std::int64_t sp;
       if (s.regs[disasm::kSp].IsSingleStackAddr(&sp)) {
@@ -595,6 +629,10 @@ FunctionFlow Flow_::Run() {
       }
     }
     if (ends && i + 1 < insns_.size()) leaders.push_back(insns_[i + 1].address);
+    // After a call that never returns, what follows is another path.
+    if (insn.flow == Flow::kCall && i + 1 < insns_.size() && !env_.MayReturn(insn.target)) {
+      leaders.push_back(insns_[i + 1].address);
+    }
     // Gaps (skipped literal pools) also start a block.
     if (i + 1 < insns_.size() && insns_[i + 1].address != insn.address + insn.length) {
       leaders.push_back(insns_[i + 1].address);
@@ -641,15 +679,11 @@ FunctionFlow Flow_::Run() {
     for (int r = 0; r < disasm::kNumTrackedRegs; ++r) {
       changed |= join_value(&into->regs[r], from.regs[r], widen);
     }
-    if (into->stack_lost) return changed;
-    if (from.stack_lost) {
-      into->stack_lost = true;
-      into->slots.clear();
-      return true;
-    }
     // Merge keys of both sides (reading through each side's own implicit
-    // rule, so args_lost is applied before it is joined).
+    // rule, so args_lost and stack_lost are applied before they are
+    // joined).
     const bool args_lost = into->args_lost || from.args_lost;
+    const bool stack_lost = into->stack_lost || from.stack_lost;
     std::vector<Slot> merged;
     std::size_t i = 0, j = 0;
     auto emit = [&](std::int64_t off, int size) {
@@ -685,8 +719,14 @@ FunctionFlow Flow_::Run() {
         merged[k - 1].size = static_cast<std::uint8_t>(merged[k].off - merged[k - 1].off);
       }
     }
+    // In a lost stack an absent slot reads as Top already.
+    if (stack_lost) std::erase_if(merged, [](const Slot& sl) { return sl.v.is_top(); });
     if (merged != into->slots) {
       into->slots = std::move(merged);
+      changed = true;
+    }
+    if (stack_lost != into->stack_lost) {
+      into->stack_lost = stack_lost;
       changed = true;
     }
     if (args_lost != into->args_lost) {
@@ -725,7 +765,8 @@ FunctionFlow Flow_::Run() {
         indirect_blocks.push_back(b);
       }
       if (insn.flow == Flow::kJump || insn.flow == Flow::kIndirectJump ||
-          insn.flow == Flow::kReturn || insn.flow == Flow::kHalt || insn.flow == Flow::kInvalid) {
+          insn.flow == Flow::kReturn || insn.flow == Flow::kHalt || insn.flow == Flow::kInvalid ||
+          (insn.flow == Flow::kCall && !env_.MayReturn(insn.target))) {
         falls = false;
       }
     }

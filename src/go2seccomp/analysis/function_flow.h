@@ -77,6 +77,20 @@ class FlowEnv {
   virtual std::optional<std::int64_t> SpDeltaAt(std::uint64_t /*pc*/) const {
     return std::nullopt;
   }
+  // The registers (bit i = register i) a call to `target` may change, if
+  // known. Go's ABIs preserve nothing but SP and the frame pointer, so Go
+  // code answers nullopt (everything is clobbered); for C code this is what
+  // the callee and its callees write, which matters because GCC's
+  // interprocedural register allocation (-fipa-ra) keeps values in
+  // call-clobbered registers across calls to functions that don't touch
+  // them (glibc's ld.so does this with the futex number).
+  virtual std::optional<std::uint64_t> CalleeClobbers(std::uint64_t /*target*/) const {
+    return std::nullopt;
+  }
+  // False only for a function proven never to return (no RET, no indirect
+  // or tail jump that could lead to one: __libc_fatal, abort): the code
+  // after a call to it belongs to another path.
+  virtual bool MayReturn(std::uint64_t /*target*/) const { return true; }
 };
 
 struct SiteValue {
@@ -107,6 +121,9 @@ struct GlobalEffect {
   std::uint64_t pc;
   std::uint64_t addr;
   std::uint32_t size;
+  // kStore: the value written (32-bit Linux sets internal/syscall/unix.
+  // FcntlSyscall = SYS_FCNTL64 in an init function, fcntl_linux_32bit.go).
+  Value value = Value::Top();
 };
 
 struct FunctionFlow {

@@ -52,6 +52,11 @@ struct Program {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> relocated_words;
   // File:line for a pc, when known (pclntab).
   std::function<std::optional<SourcePos>(std::uint64_t pc)> line_for;
+  // For C code: registers a call to the function entered at `target` may
+  // change (see FlowEnv::CalleeClobbers); unset for Go code.
+  std::function<std::optional<std::uint64_t>(std::uint64_t target)> callee_clobbers;
+  // For C code: false for functions proven never to return.
+  std::function<bool(std::uint64_t target)> may_return;
   // pclntab pcsp: bytes SP is below its entry value at pc, when known.
   std::function<std::optional<std::int64_t>(std::uint64_t pc)> sp_delta_for;
 

@@ -162,6 +162,11 @@ class Value {
         // A 32-bit view of an argument still carries the argument: syscall
         // numbers are 32-bit (seccomp_data.nr is an int).
         r.Insert(a);
+      } else if (bytes >= 4 && a.kind == Atom::Kind::kStackAddr) {
+        // A frame address in a 4-byte register or slot is the whole
+        // pointer on i386 and arm; on 64-bit targets keeping it only makes
+        // the escape rules more careful.
+        r.Insert(a);
       } else {
         return Top();
       }

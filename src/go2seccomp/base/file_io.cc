@@ -24,7 +24,10 @@ Error IoError(const std::string& path, std::string_view what, int err,
 }  // namespace
 
 Result<MappedFile> MappedFile::Open(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO for reading otherwise waits for a writer
+  // forever; it is refused below as not a regular file. (No effect on
+  // regular files.)
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return Unexpected(IoError(path, "cannot open", errno, /*reading=*/true));
   struct stat st;
   if (::fstat(fd, &st) != 0) {

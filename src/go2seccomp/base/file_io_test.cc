@@ -50,6 +50,17 @@ TEST_F(FileIoTest, DirectoryIsIoError) {
   EXPECT_EQ(f.error().code, ErrorCode::kIo);
 }
 
+// A FIFO used to block open(2) until a writer came (found by the bad-input
+// tests, tests/e2e/bad_input_test.cc); now it is refused at once.
+TEST_F(FileIoTest, FifoIsIoErrorWithoutBlocking) {
+  const auto p = (dir_ / "fifo").string();
+  ASSERT_EQ(::mkfifo(p.c_str(), 0600), 0);
+  auto f = MappedFile::Open(p);
+  ASSERT_FALSE(f);
+  EXPECT_EQ(f.error().code, ErrorCode::kIo);
+  EXPECT_NE(f.error().message.find(p + ": not a regular file"), std::string::npos);
+}
+
 TEST_F(FileIoTest, AtomicWriteReplacesAndLeavesNoTemp) {
   const auto p = (dir_ / "out.json").string();
   ASSERT_TRUE(WriteFileAtomically(p, "old"));

@@ -1,9 +1,9 @@
 #include "go2seccomp/disasm/arm64.h"
 
-#include <capstone/capstone.h>
-
 #include <cstdint>
 #include <memory>
+
+#include "go2seccomp/disasm/capstone_oracle.h"
 
 namespace go2seccomp::disasm {
 namespace {
@@ -74,44 +74,6 @@ bool DecodeBitMasks(std::uint32_t n, std::uint32_t imms, std::uint32_t immr,
   for (int i = 0; i < datasize; i += esize) v |= elem << i;
   *out = datasize == 64 ? v : v & 0xffffffffu;
   return true;
-}
-
-// Capstone as the validity oracle. A handle per thread keeps Decode()
-// const and thread-safe; cs_disasm_iter with a cs_malloc'd buffer does
-// not allocate per call. Detail is off: we only ask "does it decode?".
-class CapstoneOracle {
- public:
-  CapstoneOracle() {
-    if (cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &handle_) != CS_ERR_OK) {
-      handle_ = 0;
-      return;
-    }
-    insn_ = cs_malloc(handle_);
-  }
-  ~CapstoneOracle() {
-    if (insn_ != nullptr) cs_free(insn_, 1);
-    if (handle_ != 0) cs_close(&handle_);
-  }
-  CapstoneOracle(const CapstoneOracle&) = delete;
-  CapstoneOracle& operator=(const CapstoneOracle&) = delete;
-
-  // If Capstone is unusable, every word counts as valid: the catch-all
-  // then clobbers conservatively, which stays sound.
-  bool IsValid(const std::uint8_t* bytes, std::uint64_t address) {
-    if (insn_ == nullptr) return true;
-    const std::uint8_t* p = bytes;
-    std::size_t size = 4;
-    return cs_disasm_iter(handle_, &p, &size, &address, insn_);
-  }
-
- private:
-  csh handle_ = 0;
-  cs_insn* insn_ = nullptr;
-};
-
-bool IsValidWord(const std::uint8_t* bytes, std::uint64_t address) {
-  thread_local CapstoneOracle oracle;
-  return oracle.IsValid(bytes, address);
 }
 
 // --- Precisely modeled encodings -------------------------------------
@@ -708,7 +670,8 @@ class Arm64Decoder final : public Decoder {
       done = DecodeLoadStore(w, address, out);
     }
     if (done) return;
-    if (!IsNewerLoadStore(w) && !IsValidWord(code.data(), address)) {
+    if (!IsNewerLoadStore(w) &&
+        !internal::CapstoneValidArm64(code.data(), address)) {
       out->flow = Flow::kInvalid;
       return;
     }

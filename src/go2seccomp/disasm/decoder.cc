@@ -1,5 +1,6 @@
 #include "go2seccomp/disasm/decoder.h"
 
+#include "go2seccomp/disasm/arm.h"
 #include "go2seccomp/disasm/arm64.h"
 #include "go2seccomp/disasm/x86_64.h"
 
@@ -12,8 +13,9 @@ Result<std::unique_ptr<Decoder>> MakeDecoder(Arch arch) {
     case Arch::kArm64:
       return MakeArm64Decoder();
     case Arch::kI386:
+      return MakeI386Decoder();
     case Arch::kArm:
-      break;
+      return MakeArmDecoder();
   }
   return MakeError(ErrorCode::kUnsupported,
                    "no instruction decoder for arch {}",

@@ -3,12 +3,15 @@
 //   (a) every instruction boundary the reference prints inside a function
 //       is one of ours, with the same length;
 //   (b) direct CALL/BL targets, and branch targets the reference prints as
-//       addresses, are ours; SYSCALL/SVC sites are the same set;
+//       addresses, are ours; SYSCALL/SVC/INT $0x80 sites are the same set;
 //   (c) we say kInvalid only where the reference says "?" / "(bad)".
 // The references are `go tool objdump` (Go's own decoder, golang.org/x/arch)
-// for symbolized binaries, binutils `objdump -d` for x86-64 (all variants,
-// and the only one for stripped binaries, where Go's objdump refuses with
-// "no symbol section"), and llvm-objdump for stripped arm64 corpus binaries.
+// for symbolized binaries, binutils `objdump -d` for x86-64 and i386 (all
+// variants, and the only one for stripped binaries, where Go's objdump
+// refuses with "no symbol section"), and llvm-objdump for arm and for
+// stripped arm64 corpus binaries. On arm both references also decode the
+// literal pools after each function as instructions; so do we here (the
+// analysis skips them), so they must agree on those words too.
 //
 // Fixtures: Go 1.19 builds (tests/GoFixtures.cmake). With G2S_CORPUS_DIR
 // set, the same checks run on third-party binaries of older and newer Go
@@ -110,14 +113,49 @@ std::optional<std::uint64_t> RefTarget(const RefInsn& r, const RefListing& l,
   return it->second + off;
 }
 
-bool RefIsCall(const std::string& t, RefTool tool) {
+// Runs of spaces as one (binutils pads operands: "int    $0x80").
+std::string Squeeze(const std::string& t) {
+  std::string out;
+  for (char ch : t) {
+    if (ch != ' ' || out.empty() || out.back() != ' ') out.push_back(ch);
+  }
+  return out;
+}
+
+bool RefIsCall(const std::string& t, Arch arch, RefTool tool) {
+  if (arch == Arch::kArm) {
+    // Go: "BL f(SB)", "BL.CC 0x...", "BLX (R1)"; LLVM: "bl", "blcc", "blx"
+    // (data in literal pools decodes to conditional and BLX forms too),
+    // but "bls"/"blt"/"ble"/"blo" are B with a condition.
+    if (tool == RefTool::kGoObjdump) {
+      return StartsWith(t, "BL ") || StartsWith(t, "BL.") ||
+             StartsWith(t, "BLX");
+    }
+    if (!StartsWith(t, "bl")) return false;
+    const std::string rest = t.substr(2, t.find(' ') - 2);
+    return rest.empty() || rest == "x" || rest.size() == 2;
+  }
   return tool == RefTool::kGoObjdump
              ? StartsWith(t, "CALL ")
              : StartsWith(t, "call ") || StartsWith(t, "bl ");
 }
-bool RefIsSyscall(const std::string& t) {
-  return t == "SYSCALL" || t == "syscall" || StartsWith(t, "SVC ") ||
-         StartsWith(t, "svc ");
+// The native system call instructions: SYSCALL (x86-64); INT $0x80 and
+// SYSENTER (i386, where SYSCALL also enters the i386 table on AMD); SVC
+// (arm64; arm in every condition, as SWI is spelled SVC by both listings).
+bool RefIsSyscall(const std::string& text, Arch arch) {
+  const std::string t = Squeeze(text);
+  switch (arch) {
+    case Arch::kX86_64:
+      return t == "SYSCALL" || t == "syscall";
+    case Arch::kI386:
+      return t == "INT $0x80" || t == "int $0x80" || t == "SYSENTER" ||
+             t == "sysenter" || t == "SYSCALL" || t == "syscall";
+    case Arch::kArm64:
+      return StartsWith(t, "SVC ") || StartsWith(t, "svc ");
+    case Arch::kArm:
+      return StartsWith(t, "SVC") || StartsWith(t, "svc");
+  }
+  return false;
 }
 bool RefIsInvalid(const std::string& t) {
   return t == "?" || t == "(bad)" || t == "<unknown>";
@@ -175,7 +213,8 @@ void RunSweep(const SweepCase& c) {
     return off < code.size() &&
            (code[off] == 0xc4 || code[off] == 0xc5 || code[off] == 0x62);
   };
-  const bool x86_go = c.arch == Arch::kX86_64 && c.tool == RefTool::kGoObjdump;
+  const bool x86_go = (c.arch == Arch::kX86_64 || c.arch == Arch::kI386) &&
+                      c.tool == RefTool::kGoObjdump;
   int ref_desyncs = 0;
   bool in_desync = false;
   for (const RefInsn& r : ref.insns) {
@@ -216,14 +255,14 @@ void RunSweep(const SweepCase& c) {
       ADD_FAILURE() << Hex(r.addr) << ": kInvalid, reference decodes " << r.text
                     << " (" << r.func << ")";
     }
-    const bool ref_syscall = RefIsSyscall(r.text);
+    const bool ref_syscall = RefIsSyscall(r.text, c.arch);
     ref_syscalls += ref_syscall;
     if (ref_syscall != (insn.flow == Flow::kSyscall) &&
         ++syscall_errors <= 10) {
       ADD_FAILURE() << Hex(r.addr) << ": syscall mismatch: ours "
                     << ToString(insn) << ", reference " << r.text;
     }
-    const bool ref_call = RefIsCall(r.text, c.tool);
+    const bool ref_call = RefIsCall(r.text, c.arch, c.tool);
     const bool direct = insn.flow == Flow::kCall || insn.flow == Flow::kJump ||
                         insn.flow == Flow::kCondJump;
     const auto t = RefTarget(r, ref, c.arch, c.tool);
@@ -283,6 +322,20 @@ std::vector<SweepCase> FixtureCases() {
     cases.push_back({"arm64_" + n, Fixture("arm64", n), Arch::kArm64,
                      RefTool::kGoObjdump, go_objdump});
   }
+  // The 32-bit fixtures share their runtime code: the main packages that
+  // differ, against Go's disassembler, and the biggest one against a
+  // second reference (binutils for 386; llvm-objdump for arm, which has no
+  // binutils here) keep the added test time down.
+  for (const std::string n : {"httpsrv", "mkdir", "rawsys", "execproc"}) {
+    cases.push_back({"i386_" + n, Fixture("386", n), Arch::kI386,
+                     RefTool::kGoObjdump, go_objdump});
+    cases.push_back({"arm_" + n, Fixture("arm", n), Arch::kArm,
+                     RefTool::kGoObjdump, go_objdump});
+  }
+  cases.push_back({"i386_gnu_httpsrv", Fixture("386", "httpsrv"), Arch::kI386,
+                   RefTool::kGnuObjdump, kGnuObjdump});
+  cases.push_back({"arm_llvm_httpsrv", Fixture("arm", "httpsrv"), Arch::kArm,
+                   RefTool::kGnuObjdump, kLlvmObjdump});
   return cases;
 }
 

@@ -1,5 +1,5 @@
 // Decoder table tests in the style of golang.org/x/arch's plan9cases.txt:
-// testdata/{x86_64,arm64}.txt hold one case per line,
+// testdata/{x86_64,arm64,i386,arm}.txt hold one case per line,
 //
 //   [address:]hexbytes|<TAB>expected ToString(Instruction)
 //
@@ -78,6 +78,8 @@ void CheckTable(Arch arch, const std::string& file, std::size_t min_cases) {
 
 TEST(DecoderTableTest, X86_64) { CheckTable(Arch::kX86_64, "x86_64.txt", 100); }
 TEST(DecoderTableTest, Arm64) { CheckTable(Arch::kArm64, "arm64.txt", 80); }
+TEST(DecoderTableTest, I386) { CheckTable(Arch::kI386, "i386.txt", 60); }
+TEST(DecoderTableTest, Arm) { CheckTable(Arch::kArm, "arm.txt", 80); }
 
 }  // namespace
 }  // namespace go2seccomp::disasm

@@ -47,29 +47,36 @@ std::optional<Section> ReadElfSection(const std::string& path,
   if (!f) return std::nullopt;
   const std::vector<std::uint8_t> b((std::istreambuf_iterator<char>(f)),
                                     std::istreambuf_iterator<char>());
-  // Elf64_Ehdr: e_ident[16], e_type, e_machine, e_version, e_entry,
-  // e_phoff, e_shoff (0x28), e_flags, e_ehsize, e_phentsize, e_phnum,
-  // e_shentsize (0x3a), e_shnum (0x3c), e_shstrndx (0x3e).
-  if (b.size() < 0x40 ||
+  if (b.size() < 0x34 ||
       std::memcmp(b.data(),
                   "\x7f"
                   "ELF",
                   4) != 0 ||
-      b[4] != 2 || b[5] != 1) {
+      (b[4] != 1 && b[4] != 2) || b[5] != 1) {
     return std::nullopt;
   }
-  const auto shoff = Load<std::uint64_t>(b, 0x28);
-  const auto shentsize = Load<std::uint16_t>(b, 0x3a);
-  const auto shnum = Load<std::uint16_t>(b, 0x3c);
-  const auto shstrndx = Load<std::uint16_t>(b, 0x3e);
-  if (shentsize < 0x40 || shstrndx >= shnum ||
+  const bool is64 = b[4] == 2;
+  // Elf64_Ehdr: e_shoff (0x28, 8 bytes), e_shentsize (0x3a), e_shnum
+  // (0x3c), e_shstrndx (0x3e). Elf32_Ehdr: e_shoff (0x20, 4 bytes),
+  // e_shentsize (0x2e), e_shnum (0x30), e_shstrndx (0x32).
+  const std::uint64_t shoff =
+      is64 ? Load<std::uint64_t>(b, 0x28) : Load<std::uint32_t>(b, 0x20);
+  const auto shentsize = Load<std::uint16_t>(b, is64 ? 0x3a : 0x2e);
+  const auto shnum = Load<std::uint16_t>(b, is64 ? 0x3c : 0x30);
+  const auto shstrndx = Load<std::uint16_t>(b, is64 ? 0x3e : 0x32);
+  if (shentsize < (is64 ? 0x40 : 0x28) || shstrndx >= shnum ||
       shoff + std::uint64_t{shnum} * shentsize > b.size()) {
     return std::nullopt;
   }
-  // Elf64_Shdr: sh_name, sh_type, sh_flags, sh_addr (0x10),
-  // sh_offset (0x18), sh_size (0x20).
+  // Elf64_Shdr: sh_name, sh_type, sh_flags, sh_addr (0x10), sh_offset
+  // (0x18), sh_size (0x20). Elf32_Shdr: sh_addr (0x0c), sh_offset (0x10),
+  // sh_size (0x14), all 4 bytes.
   auto sh = [&](unsigned i) { return shoff + std::uint64_t{i} * shentsize; };
-  const auto strtab_off = Load<std::uint64_t>(b, sh(shstrndx) + 0x18);
+  auto word = [&](std::uint64_t at64, std::uint64_t at32, unsigned i) {
+    return is64 ? Load<std::uint64_t>(b, sh(i) + at64)
+                : std::uint64_t{Load<std::uint32_t>(b, sh(i) + at32)};
+  };
+  const std::uint64_t strtab_off = word(0x18, 0x10, shstrndx);
   for (unsigned i = 0; i < shnum; ++i) {
     const auto name_off = Load<std::uint32_t>(b, sh(i));
     const std::uint64_t at = strtab_off + name_off;
@@ -78,9 +85,9 @@ std::optional<Section> ReadElfSection(const std::string& path,
                      b.size() - at) != 0) {
       continue;
     }
-    const auto addr = Load<std::uint64_t>(b, sh(i) + 0x10);
-    const auto off = Load<std::uint64_t>(b, sh(i) + 0x18);
-    const auto size = Load<std::uint64_t>(b, sh(i) + 0x20);
+    const std::uint64_t addr = word(0x10, 0x0c, i);
+    const std::uint64_t off = word(0x18, 0x10, i);
+    const std::uint64_t size = word(0x20, 0x14, i);
     if (off > b.size() || size > b.size() - off) return std::nullopt;
     return Section{addr, std::vector<std::uint8_t>(b.begin() + off,
                                                    b.begin() + off + size)};

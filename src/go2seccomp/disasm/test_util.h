@@ -1,4 +1,4 @@
-// Test helpers for the decoder tests: locating .text in an ELF64 file
+// Test helpers for the decoder tests: locating .text in an ELF file
 // without src/go2seccomp/elf (written in parallel; the tests must not
 // depend on it), running an external disassembler, and parsing the
 // listings of `go tool objdump` and binutils `objdump -d`, the independent
@@ -19,8 +19,8 @@ struct Section {
   std::vector<std::uint8_t> bytes;
 };
 
-// The named section of an ELF64 little-endian file; nullopt if the file
-// cannot be read, is not ELF64 LE, or has no such section.
+// The named section of an ELF32 or ELF64 little-endian file; nullopt if the
+// file cannot be read, is not ELF LE, or has no such section.
 std::optional<Section> ReadElfSection(const std::string& path,
                                       const std::string& name);
 

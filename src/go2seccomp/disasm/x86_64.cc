@@ -12,6 +12,22 @@ constexpr Reg kRcx = 1;
 constexpr Reg kRbp = 5;
 constexpr Reg kR11 = 11;
 
+// What differs between the two x86 modes we decode. In 32-bit protected
+// mode (GOARCH=386) the general registers EAX..EDI keep the indices of
+// their 64-bit counterparts (EAX=0 .. EDI=7, ESP=kSp) at size 4, and
+// addresses, stack slots and the stack pointer are 4 bytes wide.
+struct X86Mode {
+  ZydisMachineMode machine;
+  ZydisStackWidth stack_width;
+  std::uint8_t ptr_size;  // address size, stack slot size, SP size
+  bool is_64;
+};
+
+constexpr X86Mode kLong64{ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64, 8,
+                          true};
+constexpr X86Mode kLegacy32{ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32,
+                            4, false};
+
 // A general register as the IR sees it. The legacy high-byte registers
 // (AH, CH, DH, BH) share the index of their 64-bit register; `high8` says
 // the byte is bits 8..15, which the IR cannot express, so they are only
@@ -69,9 +85,12 @@ bool MapGpr(ZydisRegister r, Gpr* out) {
 }
 
 // The IR address of a memory operand. RIP-relative becomes base kPc with
-// the absolute address in disp. FS/GS segments and 32-bit address
-// registers make it opaque_base (see MemRef).
-MemRef MapMem(const ZydisDecodedOperandMem& m, std::uint64_t next_pc) {
+// the absolute address in disp. FS/GS segments and address registers
+// narrower than the mode's (a 0x67 prefix) make it opaque_base (see
+// MemRef). In 32-bit mode an absolute address (no base, no index) is
+// zero-extended: Zydis sign-extends disp32, but 0x80000000+ are addresses.
+MemRef MapMem(const ZydisDecodedOperandMem& m, std::uint64_t next_pc,
+              const X86Mode& mode) {
   MemRef r;
   r.disp = m.disp.value;
   if (m.segment == ZYDIS_REGISTER_FS || m.segment == ZYDIS_REGISTER_GS) {
@@ -83,21 +102,25 @@ MemRef MapMem(const ZydisDecodedOperandMem& m, std::uint64_t next_pc) {
         next_pc + static_cast<std::uint64_t>(m.disp.value));
   } else if (m.base != ZYDIS_REGISTER_NONE) {
     Gpr g;
-    if (MapGpr(m.base, &g) && g.size == 8) {
+    if (MapGpr(m.base, &g) && g.size == mode.ptr_size) {
       r.base = g.reg;
     } else {
-      r.opaque_base = true;  // EIP, EAX, ... with a 0x67 prefix
+      r.opaque_base = true;  // EIP, EAX, BX, ... with a 0x67 prefix
       if (MapGpr(m.base, &g)) r.base = g.reg;
     }
   }
   if (m.index != ZYDIS_REGISTER_NONE) {
     Gpr g;
-    if (MapGpr(m.index, &g) && g.size == 8) {
+    if (MapGpr(m.index, &g) && g.size == mode.ptr_size) {
       r.index = g.reg;
       r.scale = m.scale == 0 ? 1 : m.scale;
     } else {
-      r.opaque_base = true;  // 32-bit index, or a VSIB vector index
+      r.opaque_base = true;  // narrower index, or a VSIB vector index
     }
+  }
+  if (!mode.is_64 && m.base == ZYDIS_REGISTER_NONE &&
+      m.index == ZYDIS_REGISTER_NONE) {
+    r.disp &= 0xffffffff;
   }
   return r;
 }
@@ -126,18 +149,18 @@ std::int64_t Addend(const ZydisDecodedOperand& op, std::uint8_t size) {
   return size == 4 ? static_cast<std::int32_t>(v) : v;
 }
 
-class X86_64Decoder final : public Decoder {
+class X86Decoder final : public Decoder {
  public:
-  X86_64Decoder() {
+  explicit X86Decoder(const X86Mode& mode) : mode_(mode) {
     // Cannot fail for these constant, valid arguments.
-    ZydisDecoderInit(&decoder_, ZYDIS_MACHINE_MODE_LONG_64,
-                     ZYDIS_STACK_WIDTH_64);
+    ZydisDecoderInit(&decoder_, mode.machine, mode.stack_width);
   }
 
   void Decode(Bytes code, std::uint64_t address,
               Instruction* out) const override;
 
  private:
+  const X86Mode mode_;
   ZydisDecoder decoder_;  // read-only after construction: Decode is const
 };
 
@@ -146,7 +169,7 @@ class X86_64Decoder final : public Decoder {
 // known base. Everything else (segment registers, AH, FS:-relative loads)
 // makes the destination a Clobber instead.
 bool SourceOperand(const ZydisDecodedOperand& op, std::uint8_t dst_size,
-                   std::uint64_t next_pc, Operand* out) {
+                   std::uint64_t next_pc, const X86Mode& mode, Operand* out) {
   switch (op.type) {
     case ZYDIS_OPERAND_TYPE_REGISTER: {
       Gpr g;
@@ -158,7 +181,7 @@ bool SourceOperand(const ZydisDecodedOperand& op, std::uint8_t dst_size,
       *out = Operand::Immediate(ImmFor(op, dst_size), dst_size);
       return true;
     case ZYDIS_OPERAND_TYPE_MEMORY: {
-      const MemRef m = MapMem(op.mem, next_pc);
+      const MemRef m = MapMem(op.mem, next_pc, mode);
       if (m.opaque_base) return false;
       *out = Operand::Memory(m, MemSize(op));
       return true;
@@ -172,8 +195,8 @@ bool SourceOperand(const ZydisDecodedOperand& op, std::uint8_t dst_size,
 // operand. Destinations the IR can only clobber (AH..BH, opaque memory) get
 // a Clobber; non-GPR registers are not in the IR and get nothing.
 void WriteDest(const ZydisDecodedOperand& dst, std::uint64_t next_pc,
-               bool src_known, const Operand& src, bool maybe,
-               Instruction* out) {
+               const X86Mode& mode, bool src_known, const Operand& src,
+               bool maybe, Instruction* out) {
   Operand d;
   bool precise = src_known;
   if (dst.type == ZYDIS_OPERAND_TYPE_REGISTER) {
@@ -182,7 +205,7 @@ void WriteDest(const ZydisDecodedOperand& dst, std::uint64_t next_pc,
     d = Operand::Register(g.reg, g.size);
     precise = precise && !g.high8;
   } else if (dst.type == ZYDIS_OPERAND_TYPE_MEMORY) {
-    const MemRef m = MapMem(dst.mem, next_pc);
+    const MemRef m = MapMem(dst.mem, next_pc, mode);
     d = Operand::Memory(m, MemSize(dst));
     precise = precise && !m.opaque_base;
   } else {
@@ -202,7 +225,7 @@ void WriteDest(const ZydisDecodedOperand& dst, std::uint64_t next_pc,
 // MOVS's RSI/RDI/RCX, XCHG's two operands, AND RSP,$-16's RSP ...).
 void ClobberWrites(const ZydisDecodedInstruction& zi,
                    const ZydisDecodedOperand* ops, std::uint64_t next_pc,
-                   Instruction* out) {
+                   const X86Mode& mode, Instruction* out) {
   const bool rep =
       (zi.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
                         ZYDIS_ATTRIB_HAS_REPNE)) != 0;
@@ -214,8 +237,8 @@ void ClobberWrites(const ZydisDecodedInstruction& zi,
         op.type == ZYDIS_OPERAND_TYPE_MEMORY &&
         op.mem.type == ZYDIS_MEMOP_TYPE_MEM) {
       // A REP string instruction writes RCX elements from [RDI] on.
-      out->AddClobber(
-          Operand::Memory(MapMem(op.mem, next_pc), rep ? 0 : MemSize(op)));
+      out->AddClobber(Operand::Memory(MapMem(op.mem, next_pc, mode),
+                                      rep ? 0 : MemSize(op)));
     }
   }
   // Written GPRs as (index, size); at most one entry per register.
@@ -242,10 +265,16 @@ bool IsReg(const ZydisDecodedOperand& op) {
 // rules; false sends it to ClobberWrites.
 bool ModelData(const ZydisDecodedInstruction& zi,
                const ZydisDecodedOperand* ops, std::uint64_t next_pc,
-               Instruction* out) {
+               const X86Mode& mode, Instruction* out) {
   const ZydisDecodedOperand& op0 = ops[0];
   const ZydisDecodedOperand& op1 = ops[1];
   const int nvis = zi.operand_count_visible;
+  const std::uint8_t sp_size = mode.ptr_size;
+  const auto is_sp = [](const ZydisDecodedOperand& op) {
+    Gpr g;
+    return op.type == ZYDIS_OPERAND_TYPE_REGISTER && MapGpr(op.reg.value, &g) &&
+           g.reg == kSp;
+  };
   switch (zi.mnemonic) {
     case ZYDIS_MNEMONIC_MOV: {
       // Moves to/from segment, control and debug registers fall through
@@ -257,8 +286,8 @@ bool ModelData(const ZydisDecodedInstruction& zi,
       }
       Operand src;
       const std::uint8_t dst_size = static_cast<std::uint8_t>(op0.size / 8);
-      const bool known = SourceOperand(op1, dst_size, next_pc, &src);
-      WriteDest(op0, next_pc, known, src, /*maybe=*/false, out);
+      const bool known = SourceOperand(op1, dst_size, next_pc, mode, &src);
+      WriteDest(op0, next_pc, mode, known, src, /*maybe=*/false, out);
       return true;
     }
     case ZYDIS_MNEMONIC_LEA: {
@@ -267,9 +296,11 @@ bool ModelData(const ZydisDecodedInstruction& zi,
         return false;
       }
       const ZydisDecodedOperandMem& m = op1.mem;
-      // LEA computes base+disp (no index, 64-bit address size) exactly;
-      // a 4-byte destination keeps the low half, like AddImm at size 4.
-      if ((dst.size == 4 || dst.size == 8) && zi.address_width == 64 &&
+      // LEA computes base+disp (no index, the mode's address size)
+      // exactly; a 4-byte destination keeps the low half, like AddImm at
+      // size 4.
+      if ((dst.size == 4 || dst.size == 8) &&
+          zi.address_width == mode.ptr_size * 8 &&
           m.index == ZYDIS_REGISTER_NONE) {
         if (m.base == ZYDIS_REGISTER_RIP) {
           std::uint64_t v = next_pc + static_cast<std::uint64_t>(m.disp.value);
@@ -288,7 +319,7 @@ bool ModelData(const ZydisDecodedInstruction& zi,
           return true;
         }
         Gpr base;
-        if (MapGpr(m.base, &base) && base.size == 8) {
+        if (MapGpr(m.base, &base) && base.size == mode.ptr_size) {
           out->AddAddImm(dst.reg, base.reg, m.disp.value, dst.size);
           return true;
         }
@@ -305,7 +336,7 @@ bool ModelData(const ZydisDecodedInstruction& zi,
       // XOR r,r / SUB r,r: Go's (and every compiler's) zeroing idiom.
       if (zi.mnemonic != ZYDIS_MNEMONIC_ADD && IsReg(op1) &&
           op1.reg.value == op0.reg.value) {
-        WriteDest(op0, next_pc, true, Operand::Immediate(0, dst.size),
+        WriteDest(op0, next_pc, mode, true, Operand::Immediate(0, dst.size),
                   /*maybe=*/false, out);
         return true;
       }
@@ -339,27 +370,27 @@ bool ModelData(const ZydisDecodedInstruction& zi,
       const std::uint8_t size = zi.operand_width / 8;
       Operand src;
       bool known = false;
-      if (IsReg(op0) && op0.reg.value == ZYDIS_REGISTER_RSP) {
+      if (is_sp(op0)) {
         // PUSH RSP stores the value from before the decrement.
         out->AddMove(
             Operand::Memory(MemRef{kSp, kNoReg, 1, -size, false}, size),
-            Operand::Register(kSp, 8));
-        out->AddAddImm(kSp, kSp, -size);
+            Operand::Register(kSp, sp_size));
+        out->AddAddImm(kSp, kSp, -size, sp_size);
         return true;
       }
       if (op0.type == ZYDIS_OPERAND_TYPE_MEMORY) {
         // The source address is computed before RSP moves: rebase it on
         // the decremented RSP.
-        MemRef m = MapMem(op0.mem, next_pc);
+        MemRef m = MapMem(op0.mem, next_pc, mode);
         if (m.base == kSp) m.disp += size;
         if (!m.opaque_base) {
           src = Operand::Memory(m, size);
           known = true;
         }
       } else {
-        known = SourceOperand(op0, size, next_pc, &src);
+        known = SourceOperand(op0, size, next_pc, mode, &src);
       }
-      out->AddAddImm(kSp, kSp, -size);
+      out->AddAddImm(kSp, kSp, -size, sp_size);
       const Operand slot =
           Operand::Memory(MemRef{kSp, kNoReg, 1, 0, false}, size);
       if (known) {
@@ -373,8 +404,17 @@ bool ModelData(const ZydisDecodedInstruction& zi,
     case ZYDIS_MNEMONIC_PUSHFD:
     case ZYDIS_MNEMONIC_PUSHFQ: {
       const std::uint8_t size = zi.operand_width / 8;
-      out->AddAddImm(kSp, kSp, -size);
+      out->AddAddImm(kSp, kSp, -size, sp_size);
       out->AddClobber(Operand::Memory(MemRef{kSp, kNoReg, 1, 0, false}, size));
+      return true;
+    }
+    case ZYDIS_MNEMONIC_PUSHA:
+    case ZYDIS_MNEMONIC_PUSHAD: {
+      // 32-bit mode only: eight registers below ESP (Intel SDM, PUSHA).
+      const std::uint8_t size = zi.operand_width / 8;
+      out->AddAddImm(kSp, kSp, -8 * size, sp_size);
+      out->AddClobber(
+          Operand::Memory(MemRef{kSp, kNoReg, 1, 0, false}, 8 * size));
       return true;
     }
     case ZYDIS_MNEMONIC_POP: {
@@ -384,42 +424,49 @@ bool ModelData(const ZydisDecodedInstruction& zi,
       if (IsReg(op0)) {
         Gpr g;
         if (!MapGpr(op0.reg.value, &g)) {  // POP FS/GS
-          out->AddAddImm(kSp, kSp, size);
+          out->AddAddImm(kSp, kSp, size, sp_size);
           return true;
         }
         if (g.reg == kSp) {
           // POP RSP loads RSP from the old top; the increment is lost.
-          out->AddMove(Operand::Register(kSp, 8), top);
+          out->AddMove(Operand::Register(kSp, sp_size), top);
           return true;
         }
         out->AddMove(Operand::Register(g.reg, g.size), top);
-        out->AddAddImm(kSp, kSp, size);
+        out->AddAddImm(kSp, kSp, size, sp_size);
         return true;
       }
       // POP m: the destination address uses the incremented RSP (Intel
       // SDM, POP), i.e. the current RSP + size, and we move before adding.
-      MemRef m = MapMem(op0.mem, next_pc);
+      MemRef m = MapMem(op0.mem, next_pc, mode);
       if (m.base == kSp) m.disp += size;
       if (m.opaque_base) {
         out->AddClobber(Operand::Memory(m, size));
       } else {
         out->AddMove(Operand::Memory(m, size), top);
       }
-      out->AddAddImm(kSp, kSp, size);
+      out->AddAddImm(kSp, kSp, size, sp_size);
       return true;
     }
     case ZYDIS_MNEMONIC_POPF:
     case ZYDIS_MNEMONIC_POPFD:
     case ZYDIS_MNEMONIC_POPFQ:
-      out->AddAddImm(kSp, kSp, zi.operand_width / 8);
+      out->AddAddImm(kSp, kSp, zi.operand_width / 8, sp_size);
+      return true;
+    case ZYDIS_MNEMONIC_POPA:
+    case ZYDIS_MNEMONIC_POPAD:
+      // Seven registers and ESP: more than the op list holds (Go's
+      // runtime·clone, runtime/sys_linux_386.s, brackets calls with it).
+      out->clobbers_all_registers = true;
       return true;
     case ZYDIS_MNEMONIC_LEAVE: {
       // RSP <- RBP; RBP <- [RSP]; RSP += 8.
       const std::uint8_t size = zi.operand_width / 8;
-      out->AddMove(Operand::Register(kSp, 8), Operand::Register(kRbp, 8));
+      out->AddMove(Operand::Register(kSp, sp_size),
+                   Operand::Register(kRbp, sp_size));
       out->AddMove(Operand::Register(kRbp, size),
                    Operand::Memory(MemRef{kSp, kNoReg, 1, 0, false}, size));
-      out->AddAddImm(kSp, kSp, size);
+      out->AddAddImm(kSp, kSp, size, sp_size);
       return true;
     }
     default:
@@ -430,15 +477,32 @@ bool ModelData(const ZydisDecodedInstruction& zi,
     // at size 4 carries exactly that (see OpKind::kMove).
     Operand src;
     const bool known = SourceOperand(
-        op1, static_cast<std::uint8_t>(op0.size / 8), next_pc, &src);
-    WriteDest(op0, next_pc, known, src, /*maybe=*/true, out);
+        op1, static_cast<std::uint8_t>(op0.size / 8), next_pc, mode, &src);
+    WriteDest(op0, next_pc, mode, known, src, /*maybe=*/true, out);
     return true;
   }
   return false;
 }
 
-void X86_64Decoder::Decode(Bytes code, std::uint64_t address,
-                           Instruction* out) const {
+// `CALL *%gs:0x10` in 32-bit code: the system call entry glibc's i386
+// syscall stubs use. glibc keeps the vDSO's __kernel_vsyscall (AT_SYSINFO)
+// at that offset of its TCB, and it enters the kernel by the fastest
+// available means. Go 1.19 uses INT $0x80 and keeps `CALL 0x10(GS)` only
+// as a commented-out INVOKE_SYSCALL alternative (runtime/sys_linux_386.s,
+// golang.org/cl/19833); it is decoded here so 32-bit C code and other
+// toolchains' binaries get their sites too.
+bool IsVsyscallCall(const ZydisDecodedInstruction& zi,
+                    const ZydisDecodedOperand* ops) {
+  if (zi.operand_count_visible != 1) return false;
+  const ZydisDecodedOperand& op = ops[0];
+  return op.type == ZYDIS_OPERAND_TYPE_MEMORY &&
+         op.mem.segment == ZYDIS_REGISTER_GS &&
+         op.mem.base == ZYDIS_REGISTER_NONE &&
+         op.mem.index == ZYDIS_REGISTER_NONE && op.mem.disp.value == 0x10;
+}
+
+void X86Decoder::Decode(Bytes code, std::uint64_t address,
+                        Instruction* out) const {
   out->Reset(address);
   ZydisDecoderContext ctx;
   ZydisDecodedInstruction zi;
@@ -450,8 +514,12 @@ void X86_64Decoder::Decode(Bytes code, std::uint64_t address,
   }
   out->length = zi.length;
   const std::uint64_t next_pc = address + zi.length;
-  const auto rel_target = [&zi, next_pc] {
-    return next_pc + static_cast<std::uint64_t>(zi.raw.imm[0].value.s);
+  // 32-bit code wraps around at 4 GiB.
+  const std::uint64_t addr_mask =
+      mode_.is_64 ? ~std::uint64_t{0} : std::uint64_t{0xffffffff};
+  const auto rel_target = [&zi, next_pc, addr_mask] {
+    return (next_pc + static_cast<std::uint64_t>(zi.raw.imm[0].value.s)) &
+           addr_mask;
   };
 
   // Control flow needs no operand decoding (the raw immediate is enough),
@@ -461,8 +529,23 @@ void X86_64Decoder::Decode(Bytes code, std::uint64_t address,
       if (zi.raw.imm[0].is_relative) {
         out->flow = Flow::kCall;
         out->target = rel_target();
-      } else {
-        out->flow = Flow::kIndirectCall;
+        return;
+      }
+      out->flow = Flow::kIndirectCall;
+      if (!mode_.is_64 && (zi.attributes & ZYDIS_ATTRIB_HAS_SEGMENT_GS) != 0) {
+        ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+        if (ZYAN_SUCCESS(ZydisDecoderDecodeOperands(
+                &decoder_, &ctx, &zi, ops, zi.operand_count_visible)) &&
+            IsVsyscallCall(zi, ops)) {
+          // The number is in EAX as for INT $0x80; __kernel_vsyscall
+          // returns the result in EAX and preserves the other registers
+          // (arch/x86/entry/vdso/vdso32/system_call.S). The return address
+          // and its saved ECX/EDX/EBP go below ESP.
+          out->flow = Flow::kSyscall;
+          out->AddClobber(Operand::Register(0, 4));
+          out->AddClobber(
+              Operand::Memory(MemRef{kSp, kNoReg, 1, -0x40, false}, 0x40));
+        }
       }
       return;
     case ZYDIS_MNEMONIC_JMP:
@@ -474,6 +557,14 @@ void X86_64Decoder::Decode(Bytes code, std::uint64_t address,
       }
       return;
     case ZYDIS_MNEMONIC_SYSCALL:
+      if (!mode_.is_64) {
+        // #UD on Intel; on AMD, 32-bit code under a 64-bit kernel enters
+        // the compat (i386) table with a register convention of its own
+        // (arch/x86/entry/entry_64_compat.S, entry_SYSCALL_compat).
+        out->flow = Flow::kSyscall;
+        out->clobbers_all_registers = true;
+        return;
+      }
       // The kernel returns in RAX; the CPU saves RIP in RCX and RFLAGS in
       // R11 (Intel SDM, SYSCALL).
       out->flow = Flow::kSyscall;
@@ -483,10 +574,18 @@ void X86_64Decoder::Decode(Bytes code, std::uint64_t address,
       return;
     case ZYDIS_MNEMONIC_INT:
       if (zi.raw.imm[0].value.u == 0x80) {
+        out->trap_imm = 0x80;
+        if (!mode_.is_64) {
+          // The native i386 entry (Go's INVOKE_SYSCALL since Go 1.6,
+          // runtime/sys_linux_386.s): number in EAX, result in EAX, every
+          // other register preserved (arch/x86/entry/entry_32.S).
+          out->flow = Flow::kSyscall;
+          out->AddClobber(Operand::Register(0, 4));
+          return;
+        }
         // The i386 entry from 64-bit code: result in EAX, and the compat
         // entry returns R8-R11 zeroed (arch/x86/entry/entry_64_compat.S).
         out->flow = Flow::kForeignSyscall;
-        out->trap_imm = 0x80;
         out->AddClobber(Operand::Register(0, 8));
         for (Reg r = 8; r <= 11; ++r) out->AddClobber(Operand::Register(r, 8));
       } else {
@@ -494,9 +593,10 @@ void X86_64Decoder::Decode(Bytes code, std::uint64_t address,
       }
       return;
     case ZYDIS_MNEMONIC_SYSENTER:
-      // Returns through the vDSO with ECX/EDX and R8-R11 changed: more than
-      // the op list holds, and never resolved anyway.
-      out->flow = Flow::kForeignSyscall;
+      // Returns through the vDSO with ECX/EDX (and, from 64-bit code,
+      // R8-R11) changed: more than the op list holds. Native on i386, but
+      // only usable from __kernel_vsyscall, which knows the return path.
+      out->flow = mode_.is_64 ? Flow::kForeignSyscall : Flow::kSyscall;
       out->clobbers_all_registers = true;
       return;
     case ZYDIS_MNEMONIC_INT1:
@@ -513,13 +613,13 @@ void X86_64Decoder::Decode(Bytes code, std::uint64_t address,
   }
   switch (zi.meta.category) {
     case ZYDIS_CATEGORY_COND_BR:
-      // Jcc, JRCXZ and LOOPcc; the LOOPs also decrement RCX.
+      // Jcc, JRCXZ/JECXZ and LOOPcc; the LOOPs also decrement RCX/ECX.
       out->flow = Flow::kCondJump;
       out->target = rel_target();
       if (zi.mnemonic == ZYDIS_MNEMONIC_LOOP ||
           zi.mnemonic == ZYDIS_MNEMONIC_LOOPE ||
           zi.mnemonic == ZYDIS_MNEMONIC_LOOPNE) {
-        out->AddClobber(Operand::Register(kRcx, 8));
+        out->AddClobber(Operand::Register(kRcx, mode_.ptr_size));
       }
       return;
     case ZYDIS_CATEGORY_RET:  // RET, RET imm16, far RET
@@ -544,13 +644,19 @@ void X86_64Decoder::Decode(Bytes code, std::uint64_t address,
     out->clobbers_all_registers = true;
     return;
   }
-  if (!ModelData(zi, ops, next_pc, out)) ClobberWrites(zi, ops, next_pc, out);
+  if (!ModelData(zi, ops, next_pc, mode_, out)) {
+    ClobberWrites(zi, ops, next_pc, mode_, out);
+  }
 }
 
 }  // namespace
 
 std::unique_ptr<Decoder> MakeX86_64Decoder() {
-  return std::make_unique<X86_64Decoder>();
+  return std::make_unique<X86Decoder>(kLong64);
+}
+
+std::unique_ptr<Decoder> MakeI386Decoder() {
+  return std::make_unique<X86Decoder>(kLegacy32);
 }
 
 }  // namespace go2seccomp::disasm

@@ -1,4 +1,5 @@
-// x86-64 decoder: Zydis 4.0 (64-bit long mode) behind the Decoder interface.
+// x86 decoders: Zydis 4.0 behind the Decoder interface, in 64-bit long mode
+// (x86-64) or 32-bit protected mode (i386, GOARCH=386).
 //
 //   std::unique_ptr<Decoder> dec = disasm::MakeX86_64Decoder();
 //   Instruction insn;
@@ -11,6 +12,13 @@
 // becomes a Clobber of each general register and memory operand it writes,
 // explicit or implicit, as Zydis lists them; writes to flags, segment,
 // vector, x87 and control registers are not part of the IR and are dropped.
+//
+// i386 uses the same rules with 4-byte registers, addresses and stack
+// slots: EAX..EDI keep the indices 0..7 (ESP is kSp), an absolute
+// address is zero-extended from 32 bits, and CALL/PUSH move ESP by 4. Its
+// native system call entries are INT $0x80 (what Go emits), SYSENTER and
+// `CALL *%gs:0x10` (glibc's vsyscall pointer), all Flow::kSyscall with
+// the number in EAX; SYSCALL (AMD only in 32-bit code) counts as one too.
 #ifndef GO2SECCOMP_DISASM_X86_64_H_
 #define GO2SECCOMP_DISASM_X86_64_H_
 
@@ -21,6 +29,7 @@
 namespace go2seccomp::disasm {
 
 std::unique_ptr<Decoder> MakeX86_64Decoder();
+std::unique_ptr<Decoder> MakeI386Decoder();
 
 }  // namespace go2seccomp::disasm
 

@@ -137,7 +137,8 @@ Result<void> ElfFile::ParseHeaders() {
       return MakeError(ErrorCode::kMalformed, "not an ELF file (empty input)");
     }
     return MakeError(ErrorCode::kMalformed,
-                     "not an ELF file (magic {}, want 7f 45 4c 46)",
+                     "not an ELF file (magic {} at offset 0, want 7f 45 4c "
+                     "46)",
                      IdentHex(image));
   }
   if (image.size() < kEiNident) {

@@ -494,7 +494,9 @@ Result<ParsedProfile> Reader::Read(const json& root) {
       if (!list.empty()) list += ", ";
       list += fmt::format("\"{}\" ({})", name, where);
     }
-    return MakeError(ErrorCode::kNotFound,
+    // kInvalidArgument, not kNotFound: the CLI maps kNotFound to "file not
+    // found" (exit 4), and a misspelt name is a bad profile (exit 2).
+    return MakeError(ErrorCode::kInvalidArgument,
                      "{}: unknown syscall{} (not in the Linux {} tables of any "
                      "architecture): {}",
                      origin_, unknown_.size() > 1 ? "s" : "",
@@ -505,7 +507,12 @@ Result<ParsedProfile> Reader::Read(const json& root) {
 
 }  // namespace
 
-std::string ToOciJson(const Profile& profile) {
+namespace {
+
+// The profile object shared by the Docker file and the OCI runtime-spec
+// `linux.seccomp` block; `comments` adds Docker's per-rule "comment", which
+// the runtime-spec's LinuxSyscall does not have.
+ordered_json SeccompObject(const Profile& profile, bool comments) {
   ordered_json root = ordered_json::object();
   root["defaultAction"] = std::string(ActionName(profile.default_action.kind));
   if (profile.default_action.HasErrnoRet() &&
@@ -534,14 +541,32 @@ std::string ToOciJson(const Profile& profile) {
       }
       obj["args"] = std::move(args);
     }
-    if (!r.comment.empty()) obj["comment"] = r.comment;
+    if (comments && !r.comment.empty()) obj["comment"] = r.comment;
     rules.push_back(std::move(obj));
   }
   root["syscalls"] = std::move(rules);
-  // Names are syscall names and comments are ours or a file's: dump with
-  // replacement so an invalid UTF-8 byte cannot make dump() throw.
+  return root;
+}
+
+// Names are syscall names and comments are ours or a file's: dump with
+// replacement so an invalid UTF-8 byte cannot make dump() throw.
+std::string Dump(const ordered_json& root) {
   return root.dump(4, ' ', false, ordered_json::error_handler_t::replace) +
          "\n";
+}
+
+}  // namespace
+
+std::string ToOciJson(const Profile& profile) {
+  return Dump(SeccompObject(profile, /*comments=*/true));
+}
+
+std::string ToOciLinuxJson(const Profile& profile) {
+  ordered_json linux_obj = ordered_json::object();
+  linux_obj["seccomp"] = SeccompObject(profile, /*comments=*/false);
+  ordered_json root = ordered_json::object();
+  root["linux"] = std::move(linux_obj);
+  return Dump(root);
 }
 
 Result<ParsedProfile> ParseOciJson(std::string_view text,
@@ -574,6 +599,15 @@ Result<ParsedProfile> ParseOciJson(std::string_view text,
         ErrorCode::kMalformed,
         "{}: JSON syntax error at line {}, column {} (byte {}): {}", origin,
         line, column, byte, what);
+  } catch (const json::exception& e) {
+    // Not a syntax error but still thrown by parse(): a number that does not
+    // fit a double ("1e309", out_of_range.406). Found by oci_json_fuzzer.
+    std::string_view what = e.what();
+    if (auto p = what.find("] "); p != std::string_view::npos) {
+      what.remove_prefix(p + 2);
+    }
+    return MakeError(ErrorCode::kMalformed, "{}: invalid JSON: {}", origin,
+                     what);
   }
   try {
     return Reader(origin, options).Read(root);

@@ -74,6 +74,15 @@ namespace go2seccomp::profile {
 
 std::string ToOciJson(const Profile& profile);
 
+// The same profile as an OCI runtime-spec config.json fragment,
+//   {"linux": {"seccomp": {"defaultAction": ..., "architectures": [...],
+//                          "syscalls": [...]}}}
+// to merge into a bundle's config.json for runc/crun (e.g. `jq -s '.[0] *
+// .[1]' config.json fragment.json`). Same fields and order as ToOciJson,
+// minus Docker's per-rule "comment", which runtime-spec's LinuxSyscall does
+// not define. ParseOciJson reads it back.
+std::string ToOciLinuxJson(const Profile& profile);
+
 struct ParseOptions {
   // Docker's "runtime arch"; std::nullopt means HostArch().
   std::optional<Arch> target_arch;

@@ -1,9 +1,14 @@
 #include "go2seccomp/runtime/filter.h"
 
 #include <fmt/format.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -387,6 +392,96 @@ Result<std::vector<sock_filter>> ExportBpf(const Filter& filter) {
 
 Result<std::string> ExportPfc(const Filter& filter) {
   return ExportToMemory(filter.ctx(), seccomp_export_pfc, "seccomp_export_pfc");
+}
+
+int HighestKnownNumber(Arch arch) {
+  // arm's private calls (__ARM_NR_BASE = 0x0f0000: set_tls, cacheflush, ...)
+  // sit far above the numbered table.
+  constexpr int kArmPrivateBase = 0x0f0000;
+  int highest = -1;
+  for (const syscalls::SyscallEntry& e : syscalls::Table(arch)) {
+    if (arch == Arch::kArm && e.nr >= kArmPrivateBase) continue;
+    highest = std::max(highest, e.nr);
+  }
+  return highest;
+}
+
+std::vector<sock_filter> WithUnknownEnosys(std::span<const sock_filter> program,
+                                           std::span<const Arch> arches) {
+  // x32 numbers carry __X32_SYSCALL_BIT; libseccomp sends them (and -1) to
+  // the bad-arch action, so the prefix must leave them alone. On arm the
+  // private range starts lower.
+  constexpr std::uint32_t kX32Bit = 0x40000000;
+  constexpr std::uint32_t kArmPrivateBase = 0x0f0000;
+  std::vector<sock_filter> out;
+  std::vector<Arch> done;
+  for (Arch arch : arches) {
+    if (std::find(done.begin(), done.end(), arch) != done.end()) continue;
+    done.push_back(arch);
+    const std::uint32_t limit = arch == Arch::kArm ? kArmPrivateBase : kX32Bit;
+    const auto highest = static_cast<std::uint32_t>(HighestKnownNumber(arch));
+    // Each block: if arch matches and highest < nr < limit, ENOSYS; else
+    // fall through to the next block (jump offsets count from the next
+    // instruction).
+    const sock_filter block[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, GetArchInfo(arch).audit_arch, 0, 4),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, highest, 0, 2),
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, limit, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+    };
+    out.insert(out.end(), std::begin(block), std::end(block));
+  }
+  out.insert(out.end(), program.begin(), program.end());
+  return out;
+}
+
+std::vector<sock_filter> RouteToListener(
+    std::span<const sock_filter> program,
+    const std::function<bool(std::uint32_t ret)>& route) {
+  std::vector<sock_filter> out(program.begin(), program.end());
+  for (sock_filter& insn : out) {
+    if (insn.code == (BPF_RET | BPF_K) && route(insn.k)) {
+      insn.k = SECCOMP_RET_USER_NOTIF;
+    }
+  }
+  return out;
+}
+
+Result<void> LoadProgram(std::span<const sock_filter> program,
+                         const LoadOptions& options) {
+  if (program.empty() || program.size() > BPF_MAXINSNS) {
+    return MakeError(ErrorCode::kUnsupported,
+                     "the filter has {} BPF instructions; the kernel takes "
+                     "1 to {}",
+                     program.size(), BPF_MAXINSNS);
+  }
+  // Required without CAP_SYS_ADMIN (seccomp(2)); with TSYNC the kernel
+  // copies it to every synchronised thread (kernel/seccomp.c
+  // seccomp_sync_threads).
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    return MakeError(ErrorCode::kSystem, "prctl(PR_SET_NO_NEW_PRIVS): {}",
+                     std::strerror(errno));
+  }
+  sock_fprog fprog{static_cast<unsigned short>(program.size()),
+                   const_cast<sock_filter*>(program.data())};
+  const unsigned long flags =
+      options.all_threads ? SECCOMP_FILTER_FLAG_TSYNC : 0;
+  long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+  if (rc < 0) {
+    return MakeError(ErrorCode::kSystem, "seccomp(SECCOMP_SET_MODE_FILTER): {}",
+                     std::strerror(errno));
+  }
+  if (rc > 0) {
+    // TSYNC: the id of a thread that could not be synchronised (it has a
+    // filter the caller's does not descend from); nothing was installed.
+    return MakeError(ErrorCode::kSystem,
+                     "seccomp(SECCOMP_FILTER_FLAG_TSYNC): thread {} cannot be "
+                     "synchronised (it has a different seccomp filter)",
+                     rc);
+  }
+  return {};
 }
 
 }  // namespace go2seccomp::runtime

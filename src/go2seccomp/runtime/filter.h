@@ -57,6 +57,9 @@
 
 #include <linux/filter.h>
 
+#include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -112,6 +115,58 @@ Result<void> InstallFilter(const Filter& filter);
 Result<std::vector<sock_filter>> ExportBpf(const Filter& filter);
 // libseccomp's pseudo-filter-code text (seccomp_export_pfc).
 Result<std::string> ExportPfc(const Filter& filter);
+
+// --- Exported programs: rewriting and loading --------------------------------
+//
+// These work on the BPF libseccomp exported, so they apply to any profile
+// without a rule of their own (libseccomp cannot express "every number above
+// N", and refuses a rule whose action equals the default):
+//
+//   G2S_ASSIGN_OR_RETURN(auto prog, ExportBpf(filter));
+//   prog = WithUnknownEnosys(prog, profile.arches);
+//   prog = RouteToListener(prog, [](std::uint32_t ret) { ... });
+//   G2S_TRY(LoadProgram(prog, {.all_threads = true}));
+
+// The highest syscall number our table (Linux 6.12) knows for `arch`,
+// ignoring arm's private 0x0f0000 range.
+int HighestKnownNumber(Arch arch);
+
+// `program` with a prefix that answers SCMP_ACT_ERRNO(ENOSYS) for syscalls
+// numbered above HighestKnownNumber(arch) on each of `arches`: calls newer
+// than our table then look "not implemented", which is what a libc or Go
+// runtime probing a new syscall expects, instead of the default errno
+// (runc's patchbpf does the same above the highest number in a profile).
+// Bounded above so that x32 numbers (0x40000000 and up, and -1) still reach
+// libseccomp's bad-arch test on x86_64, and arm's private calls
+// (0x0f0000 and up) its rules. The prefix reloads what it tests and
+// libseccomp's program starts with its own loads, so they compose. Apply it
+// only to deny-by-default profiles: it would deny newer calls that an
+// allow-by-default profile lets run.
+std::vector<sock_filter> WithUnknownEnosys(std::span<const sock_filter> program,
+                                           std::span<const Arch> arches);
+
+// `program` with every `ret K` for which route(K) holds turned into
+// `ret SECCOMP_RET_USER_NOTIF`: those calls then go to the process holding
+// the filter's listener (SECCOMP_FILTER_FLAG_NEW_LISTENER), which answers
+// them; everything else keeps the kernel's answer and costs what it did.
+// libseccomp only emits constant returns (no `ret A`).
+std::vector<sock_filter> RouteToListener(
+    std::span<const sock_filter> program,
+    const std::function<bool(std::uint32_t ret)>& route);
+
+struct LoadOptions {
+  // SECCOMP_FILTER_FLAG_TSYNC: every thread of the process gets the filter
+  // (and no_new_privs), not only the calling one. What a process that
+  // sandboxes itself wants: a Go program has many OS threads.
+  bool all_threads = false;
+};
+
+// Sets PR_SET_NO_NEW_PRIVS and loads `program` with seccomp(2), for the
+// calling thread or, with all_threads, the whole process. kSystem if the
+// kernel refuses (the message names the thread that could not be
+// synchronised); kUnsupported beyond BPF_MAXINSNS. Irreversible.
+Result<void> LoadProgram(std::span<const sock_filter> program,
+                         const LoadOptions& options);
 
 }  // namespace go2seccomp::runtime
 

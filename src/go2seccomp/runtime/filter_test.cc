@@ -367,5 +367,77 @@ TEST(FilterTest, MoveOnlyOwnership) {
   EXPECT_TRUE(ExportBpf(moved));
 }
 
+// --- WithUnknownEnosys / RouteToListener ----------------------------------
+
+TEST(UnknownEnosysTest, HighestKnownNumbers) {
+  EXPECT_EQ(HighestKnownNumber(Arch::kX86_64), 462);  // mseal, Linux 6.10
+  EXPECT_EQ(HighestKnownNumber(Arch::kArm64), 462);
+  EXPECT_EQ(HighestKnownNumber(Arch::kI386), 462);
+  // arm's private calls (0x0f0000 + n) are not "the highest".
+  EXPECT_EQ(HighestKnownNumber(Arch::kArm), 462);
+}
+
+TEST(UnknownEnosysTest, NumbersAboveTheTableGetEnosys) {
+  for (Arch arch : {Arch::kX86_64, Arch::kArm64}) {
+    Profile p = SweepProfile(arch);
+    p.default_action = Action::KillProcess();
+    const std::vector<sock_filter> plain = Compile(p);
+    const std::vector<sock_filter> prog = WithUnknownEnosys(plain, p.arches);
+    const auto top = static_cast<std::uint32_t>(HighestKnownNumber(arch));
+    // Every known number: exactly what the plain program says.
+    for (std::uint32_t nr = 0; nr <= top; ++nr) {
+      ASSERT_EQ(Verdict(prog, arch, nr), Verdict(plain, arch, nr))
+          << GetArchInfo(arch).name << " nr " << nr;
+    }
+    for (std::uint32_t nr : {top + 1, top + 2, 1000u, kX32Bit - 1}) {
+      EXPECT_EQ(Verdict(prog, arch, nr), Action::Errno(ENOSYS)) << nr;
+      EXPECT_EQ(Verdict(plain, arch, nr), Action::KillProcess()) << nr;
+    }
+    // -1 (what a tracer's "skip" leaves) and, on x86_64, x32 numbers still
+    // reach libseccomp's own handling.
+    EXPECT_EQ(Verdict(prog, arch, 0xffffffff),
+              Verdict(plain, arch, 0xffffffff));
+    EXPECT_EQ(Verdict(prog, arch, kX32Bit | 39),
+              Verdict(plain, arch, kX32Bit | 39));
+  }
+  // Another arch than the profile's: the bad-arch action, untouched.
+  Profile p = SweepProfile(Arch::kX86_64);
+  const std::vector<sock_filter> prog = WithUnknownEnosys(Compile(p), p.arches);
+  EXPECT_EQ(Verdict(prog, Arch::kI386, 500), Action::KillProcess());
+}
+
+TEST(UnknownEnosysTest, ArmPrivateCallsAreLeftAlone) {
+  Profile p = SweepProfile(Arch::kArm);
+  p.rules.push_back(Rule::Make({"set_tls"}, Action::Allow()));
+  const std::vector<sock_filter> plain = Compile(p);
+  const std::vector<sock_filter> prog = WithUnknownEnosys(plain, p.arches);
+  const auto set_tls =
+      static_cast<std::uint32_t>(*syscalls::NumberOf(Arch::kArm, "set_tls"));
+  EXPECT_EQ(Verdict(prog, Arch::kArm, set_tls),
+            Verdict(plain, Arch::kArm, set_tls));
+  EXPECT_EQ(Verdict(prog, Arch::kArm, 463), Action::Errno(ENOSYS));
+}
+
+TEST(RouteToListenerTest, OnlyChosenReturnsChange) {
+  Profile p = SweepProfile(Arch::kX86_64);
+  const std::vector<sock_filter> plain = Compile(p);
+  const std::vector<sock_filter> routed =
+      RouteToListener(plain, [](std::uint32_t ret) {
+        return (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO;
+      });
+  ASSERT_EQ(routed.size(), plain.size());
+  for (const syscalls::SyscallEntry& e : syscalls::Table(Arch::kX86_64)) {
+    const auto nr = static_cast<std::uint32_t>(e.nr);
+    const Action before = Verdict(plain, Arch::kX86_64, nr);
+    const Action after = Verdict(routed, Arch::kX86_64, nr);
+    if (before.kind == Action::Kind::kErrno) {
+      EXPECT_EQ(after, Action::Notify()) << e.name;
+    } else {
+      EXPECT_EQ(after, before) << e.name;  // allowed calls stay in the kernel
+    }
+  }
+  EXPECT_EQ(Verdict(routed, Arch::kI386, 20), Action::KillProcess());
+}
+
 }  // namespace
 }  // namespace go2seccomp::runtime

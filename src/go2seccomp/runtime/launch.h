@@ -33,12 +33,48 @@
 //     SIGUSR2 to the child, waits for it and returns its exit code. Launch()
 //     is not reentrant (one child at a time per process).
 //
+//   - Denials (LaunchOptions::denials): by default the kernel answers every
+//     denied call itself and the launcher learns nothing but a SIGSYS death.
+//     kSupervised routes the profile's errno and kill-process verdicts to
+//     the launcher through seccomp USER_NOTIF (runtime/supervisor.h), which
+//     answers them exactly as the kernel would have (same errno; a killed
+//     process) and records each denied syscall with its thread, pc and
+//     stack, so a caller can say what failed. kAudit routes every denial
+//     and lets the call run (SECCOMP_USER_NOTIF_FLAG_CONTINUE). Either way
+//     allowed calls never leave the kernel: only `ret` instructions of
+//     denying verdicts are rewritten (filter.h RouteToListener).
+//     Trap and kill-thread stay with the kernel in kSupervised: a SIGSYS
+//     whose siginfo the program's own handler reads, and the death of one
+//     thread, cannot be reproduced from outside.
+//     The listener fd is created in the child by seccomp(2)
+//     (SECCOMP_FILTER_FLAG_NEW_LISTENER, plus WAIT_KILLABLE_RECV where the
+//     kernel has it, so Go's preemption signals do not restart a call the
+//     launcher is answering) and sent to the parent over a socketpair with
+//     SCM_RIGHTS. That sendmsg runs under the filter, so the filter gets a
+//     second exception like the execve one: sendmsg is allowed when its
+//     socket is the child's end of the pair and its msghdr pointer is the
+//     launcher's (arg0, arg1); the same trade-off as for execve applies
+//     (the child's end is close-on-exec, so after the exec such a call
+//     can only fail). Supervision needs USER_NOTIF (Linux >= 5.0),
+//     CONTINUE (>= 5.5) for kAudit, and pidfd_open (>= 5.3); without them
+//     kSupervised falls back to the kernel alone (LaunchResult::supervised
+//     is false) and kAudit is an error. It ends when the program's first
+//     process exits: descendants still running are then answered by the
+//     kernel, which fails their routed calls with ENOSYS once no listener
+//     is left.
+//   - unknown_enosys: clone3 gets ENOSYS when the profile does not allow it
+//     (profile/deny_actions.h AddEnosysFallbacks: glibc then uses clone),
+//     and syscalls above our table's highest number get ENOSYS
+//     (filter.h WithUnknownEnosys); only for deny-by-default profiles.
+//
 // Exit codes (minijail libminijail.h MINIJAIL_ERR_* style); the launcher's
 // own failures are also described through LaunchOptions::report:
 //   the child's exit status  when it exits;
 //   128 + n                  when it is killed by signal n; for SIGSYS (31,
 //                            hence 159) the report says that a syscall was
-//                            blocked by the profile;
+//                            blocked by the profile; a process the
+//                            supervisor killed for a kill-process verdict
+//                            (SIGKILL) also gives 159;
 //   127 (kExitNotFound)      the program was not found on PATH;
 //   126 (kExitNotExecutable) it exists but cannot be executed (permissions,
 //                            a directory, or execve failed after the filter
@@ -59,6 +95,7 @@
 #include "go2seccomp/base/error.h"
 #include "go2seccomp/profile/profile.h"
 #include "go2seccomp/runtime/filter.h"
+#include "go2seccomp/runtime/supervisor.h"
 
 namespace go2seccomp::runtime {
 
@@ -66,6 +103,13 @@ inline constexpr int kExitFilterFailed = 125;
 inline constexpr int kExitNotExecutable = 126;
 inline constexpr int kExitNotFound = 127;
 inline constexpr int kExitSignalBase = 128;
+
+// Who answers the syscalls a profile denies (see the header comment).
+enum class DenialHandling : std::uint8_t {
+  kKernel,      // the kernel alone; nothing is recorded
+  kSupervised,  // errno and kill-process verdicts answered by the launcher
+  kAudit,       // every denied call is recorded and then runs
+};
 
 struct LaunchOptions {
   // argv[0] is the program: searched on PATH unless it contains a '/'.
@@ -85,6 +129,24 @@ struct LaunchOptions {
   std::function<void(std::string_view)> report;
   // Also report the filter compiler's notes (Filter::notes()).
   bool verbose = false;
+  DenialHandling denials = DenialHandling::kKernel;
+  // kSupervised/kAudit: runs for the first call of each denied syscall,
+  // while the calling thread waits for the answer.
+  std::function<void(const Denial&)> on_denial;
+  // ENOSYS for clone3 (unless allowed) and for numbers above our table.
+  bool unknown_enosys = false;
+};
+
+struct LaunchResult {
+  int exit_code = 0;  // as documented above
+  // kSupervised/kAudit: every denied syscall (one entry per arch and
+  // number, in order of first call, with counts).
+  std::vector<Denial> denials;
+  // The denial the supervisor killed the program's process for.
+  std::optional<std::size_t> killed_by;
+  // True when denials went through the launcher (kSupervised or kAudit and
+  // the kernel supports it).
+  bool supervised = false;
 };
 
 // Runs the program and returns the exit code to use (see above). Errors
@@ -92,12 +154,25 @@ struct LaunchOptions {
 // that does not cover the host arch (kInvalidArgument), a filter that does
 // not compile or exceeds BPF_MAXINSNS, or fork()/pipe() failing (kSystem).
 Result<int> Launch(const LaunchOptions& options);
+// The same, with what the supervisor recorded.
+Result<LaunchResult> LaunchProgram(const LaunchOptions& options);
+
+// Whether this kernel lets the launcher supervise denials: USER_NOTIF
+// (SECCOMP_GET_ACTION_AVAIL) and pidfd_open. (CONTINUE, needed for kAudit,
+// cannot be probed without a listener; kernels with pidfd_open but not
+// CONTINUE, 5.3 and 5.4, fail kAudit at the first denial.)
+bool SupervisionAvailable();
 
 // The profile the launcher actually compiles: `profile` plus the execve
 // exception for a filename at `filename_address` (see above). Exposed for
 // tests and `explain`.
 profile::Profile WithLauncherExec(const profile::Profile& profile,
                                   std::uint64_t filename_address);
+// `profile` plus the supervised launcher's sendmsg exception: allowed when
+// arg0 is `socket_fd` and arg1 is `msghdr_address`.
+profile::Profile WithLauncherSendmsg(const profile::Profile& profile,
+                                     int socket_fd,
+                                     std::uint64_t msghdr_address);
 
 }  // namespace go2seccomp::runtime
 

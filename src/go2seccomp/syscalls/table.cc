@@ -69,6 +69,22 @@ std::span<const SyscallEntry> Table(Arch arch) {
   return {};
 }
 
+std::optional<std::string_view> AbiRemovedName(Arch arch, int nr) {
+  // arch/arm/include/uapi/asm/unistd-oabi.h: numbers only the old ABI
+  // (OABI, __NR_SYSCALL_BASE 0x900000) has; EABI kernels return ENOSYS.
+  static constexpr SyscallEntry kArmOabiOnly[] = {
+      {13, "time"},  {22, "umount"},      {25, "stime"},    {27, "alarm"},
+      {30, "utime"}, {76, "getrlimit"},   {82, "select"},   {89, "readdir"},
+      {90, "mmap"},  {102, "socketcall"}, {113, "syscall"}, {117, "ipc"},
+  };
+  static_assert(SortedByNumber(kArmOabiOnly));
+  if (arch != Arch::kArm) return std::nullopt;
+  for (const SyscallEntry& e : kArmOabiOnly) {
+    if (e.nr == nr) return e.name;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string_view> NameOf(Arch arch, int nr) {
   auto t = Table(arch);
   auto it = std::lower_bound(

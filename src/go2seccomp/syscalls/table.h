@@ -26,6 +26,12 @@ struct SyscallEntry {
 std::span<const SyscallEntry> Table(Arch arch);
 std::optional<std::string_view> NameOf(Arch arch, int nr);
 std::optional<int> NumberOf(Arch arch, std::string_view name);
+// The old name of a number `arch` reserves for an ABI it no longer serves,
+// which the kernel answers with ENOSYS: arm's OABI-only calls, absent from
+// the EABI table (arch/arm/include/uapi/asm/unistd-oabi.h, Linux 6.12).
+// Go 1.19's syscall.getrlimit on arm still passes SYS_GETRLIMIT = 76, as a
+// fallback for kernels without prlimit64. nullopt for anything else.
+std::optional<std::string_view> AbiRemovedName(Arch arch, int nr);
 // True if `name` is a syscall on any arch we know (for profile validation
 // of multi-arch profiles).
 bool IsKnownName(std::string_view name);

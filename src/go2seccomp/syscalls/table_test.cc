@@ -74,5 +74,20 @@ TEST(SyscallTableTest, NamesUniquePerArch) {
   }
 }
 
+// arm's OABI-only numbers are holes in the EABI table (unistd-oabi.h).
+TEST(SyscallTableTest, ArmOabiOnlyNumbers) {
+  EXPECT_EQ(AbiRemovedName(Arch::kArm, 76), "getrlimit");
+  EXPECT_EQ(AbiRemovedName(Arch::kArm, 102), "socketcall");
+  EXPECT_FALSE(NameOf(Arch::kArm, 76));
+  EXPECT_EQ(NameOf(Arch::kArm, 191), "ugetrlimit");
+  EXPECT_FALSE(AbiRemovedName(Arch::kArm, 75));   // setrlimit: in EABI
+  EXPECT_FALSE(AbiRemovedName(Arch::kI386, 76));  // getrlimit on i386
+  for (int nr = 0; nr < 400; ++nr) {
+    if (AbiRemovedName(Arch::kArm, nr)) {
+      EXPECT_FALSE(NameOf(Arch::kArm, nr)) << nr;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace go2seccomp::syscalls

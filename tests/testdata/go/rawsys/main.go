@@ -31,5 +31,6 @@ func main() {
 	uid := mySyscall(nr, 0)
 	var ts syscall.Timespec
 	syscall.Syscall6(syscall.SYS_CLOCK_GETTIME, 1, uintptr(unsafe.Pointer(&ts)), 0, 0, 0, 0)
-	fmt.Println(pid > 0, ppid > 0, uid < 1<<32)
+	// uint64: 1<<32 does not fit a 32-bit uintptr (GOARCH=386, arm).
+	fmt.Println(pid > 0, ppid > 0, uint64(uid) < 1<<32)
 }

@@ -1,0 +1,69 @@
+// Syscalls reachable through the C side of a dynamically linked program:
+// its interpreter (ld.so) and its DT_NEEDED libraries (libc, ...).
+//
+//   NativeOptions o;  o.root = "/";           // or a container image's rootfs
+//   G2S_ASSIGN_OR_RETURN(NativeClosure c, AnalyzeNativeDependencies(bin.elf(), o));
+//   c.syscalls  // numbers, with the C functions that make them
+//
+// A call graph over every image the loader maps:
+//  - functions come from .symtab/.dynsym and, in stripped libraries, from
+//    the .eh_frame FDEs (elf/eh_frame.h);
+//  - syscall sites and their numbers come from the same analysis as Go code
+//    (analyzer.h) run over each image: glibc's `syscall(2)` is found as a
+//    wrapper of its first argument by data flow, like syscall.Syscall;
+//  - edges are direct calls/jumps, PLT calls resolved by symbol name across
+//    the images in load order, and IFUNC resolvers;
+//  - roots are ld.so's entry, every image's init and fini functions, libc's
+//    __libc_early_init (called by ld.so by name), and every function the
+//    program imports;
+//  - an indirect call or jump anywhere reachable is assumed to reach every
+//    address-taken function of every image (conservative).
+// What cannot be analysed is a Finding: a library that cannot be found, an
+// unresolved site in a reachable function, code loaded with dlopen.
+#ifndef GO2SECCOMP_ANALYSIS_NATIVE_H_
+#define GO2SECCOMP_ANALYSIS_NATIVE_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "go2seccomp/base/arch.h"
+#include "go2seccomp/base/error.h"
+#include "go2seccomp/elf/elf_file.h"
+
+namespace go2seccomp::analysis {
+
+struct NativeOptions {
+  // Libraries and the interpreter are resolved inside this directory (a
+  // container image's root filesystem); "/" for the host.
+  std::string root = "/";
+  // Extra library directories searched first (LD_LIBRARY_PATH-like).
+  std::vector<std::string> library_path;
+  // Set for a program that is not Go (a C program a Go program executes):
+  // the program's own code is analysed as one more image, from its entry
+  // point, instead of taking all of its imports as called.
+  std::string main_path;
+};
+
+struct NativeUse {
+  std::string image;     // path of the library
+  std::string function;  // symbol name, or "fn@0x1234" for unnamed code
+};
+
+struct NativeClosure {
+  std::vector<std::string> images;  // loaded, in load order (interp first)
+  std::map<int, std::vector<NativeUse>> syscalls;
+  std::vector<std::string> findings;
+  std::size_t functions = 0;        // in all images
+  std::size_t reachable_functions = 0;
+};
+
+// `main` is the program (a Go binary linked against libc); its PT_INTERP and
+// DT_NEEDED are followed. An error only for a broken library file; a missing
+// one is a finding.
+Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch arch,
+                                                const NativeOptions& options);
+
+}  // namespace go2seccomp::analysis
+
+#endif  // GO2SECCOMP_ANALYSIS_NATIVE_H_

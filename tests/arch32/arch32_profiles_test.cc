@@ -1,0 +1,201 @@
+// The 32-bit targets end to end through the command line: for each Go 1.19
+// fixture built with GOARCH=386 and GOARCH=arm (GOARM=7), the classic
+// `go2seccomp BIN OUT` must
+//   - report zero findings,
+//   - write a profile for that arch (SCMP_ARCH_X86 / SCMP_ARCH_ARM) that
+//     allows what the program needs, in that arch's names (socketcall on
+//     386, mmap2, fcntl64, ...),
+//   - differ from the amd64 profile of the same program only as
+//     tests/testdata/arch32_differences.tsv says, each row with its reason
+//     from Go's sources.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "tests/common/process_util.h"
+
+namespace go2seccomp {
+namespace {
+
+namespace fs = std::filesystem;
+using test_util::RunProgram;
+using test_util::RunResult;
+using test_util::TempDir;
+
+std::string Fixture(const std::string& variant, const std::string& name) {
+  return std::string(G2S_FIXTURE_DIR) + "/" + variant + "/" + name;
+}
+
+struct Analysis {
+  nlohmann::json json;
+  std::set<std::string> names;
+  std::string output;  // the command's stdout and stderr
+};
+
+Analysis Analyze(const std::string& variant, const std::string& name,
+                 const fs::path& dir) {
+  const fs::path out = dir / (variant + "-" + name + ".json");
+  RunResult r = RunProgram(
+      {G2S_CLI, Fixture(variant, name), out.string(), "--runtime", "none"});
+  EXPECT_TRUE(r.exited_ok()) << r.out << r.err;
+  Analysis a;
+  a.output = r.out + r.err;
+  std::ifstream in(out);
+  a.json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (a.json.is_object() && a.json.contains("syscalls")) {
+    for (const auto& rule : a.json["syscalls"]) {
+      if (rule.value("action", "") != "SCMP_ACT_ALLOW") continue;
+      for (const auto& n : rule["names"]) a.names.insert(n.get<std::string>());
+    }
+  }
+  return a;
+}
+
+// What each program needs, from its source and Go 1.19's syscall package;
+// the names are the arch's own.
+struct Case {
+  std::string name;
+  std::vector<std::string> needs_386;
+  std::vector<std::string> needs_arm;
+};
+
+const Case kCases[] = {
+    {"hello", {"write", "exit_group"}, {"write", "exit_group"}},
+    // syscall.Mkdir is Mkdirat(_AT_FDCWD, ...) on linux (syscall_linux.go).
+    {"mkdir", {"mkdirat"}, {"mkdirat"}},
+    // 386: every socket operation goes through socketcall(2)
+    // (syscall_linux_386.go); arm has the direct calls, and Accept is
+    // accept there (syscall_linux_accept.go).
+    {"httpsrv",
+     {"socketcall", "epoll_ctl", "epoll_wait"},
+     {"socket", "bind", "listen", "accept", "accept4", "connect", "setsockopt",
+      "getsockname", "getpeername", "epoll_ctl", "epoll_wait"}},
+    {"execproc",
+     {"clone", "execve", "wait4", "waitid", "pipe2"},
+     {"clone", "execve", "wait4", "waitid", "pipe2"}},
+    {"filecopy",
+     {"openat", "fsync", "copy_file_range"},
+     {"openat", "fsync", "copy_file_range"}},
+    // syscall.SYS_GETUID etc. are the old 16-bit-uid numbers on both
+    // (zsysnum_linux_386.go, zsysnum_linux_arm.go): getuid, not getuid32.
+    {"rawsys",
+     {"getpid", "getppid", "getuid", "geteuid", "clock_gettime"},
+     {"getpid", "getppid", "getuid", "geteuid", "clock_gettime"}},
+};
+
+class Arch32ProfileTest
+    : public ::testing::TestWithParam<std::tuple<std::string, Case>> {};
+
+TEST_P(Arch32ProfileTest, ZeroFindingsAndWhatTheProgramNeeds) {
+  const auto& [variant, c] = GetParam();
+  TempDir tmp;
+  const Analysis a = Analyze(variant, c.name, tmp.path());
+  EXPECT_NE(a.output.find(", 0 findings"), std::string::npos) << a.output;
+  EXPECT_EQ(a.output.find("finding:"), std::string::npos) << a.output;
+  ASSERT_TRUE(a.json.is_object());
+  EXPECT_EQ(a.json["architectures"],
+            nlohmann::json::array(
+                {variant == "386" ? "SCMP_ARCH_X86" : "SCMP_ARCH_ARM"}));
+  EXPECT_EQ(a.json["defaultAction"], "SCMP_ACT_ERRNO");
+  for (const std::string& n : variant == "386" ? c.needs_386 : c.needs_arm) {
+    EXPECT_TRUE(a.names.count(n)) << variant << "/" << c.name << " needs " << n;
+  }
+  // The 64-bit names must not leak into a 32-bit profile.
+  for (const char* n : {"mmap", "newfstatat", "arch_prctl"}) {
+    EXPECT_FALSE(a.names.count(n)) << variant << "/" << c.name << ": " << n;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Go119, Arch32ProfileTest,
+                         ::testing::Combine(::testing::Values("386", "arm"),
+                                            ::testing::ValuesIn(kCases)),
+                         [](const auto& param_info) {
+                           return std::get<0>(param_info.param) + "_" +
+                                  std::get<1>(param_info.param).name;
+                         });
+
+// The table: (arch, name) -> the side that has it.
+std::map<std::pair<std::string, std::string>, std::string> LoadTable() {
+  std::ifstream in(std::string(G2S_SOURCE_DIR) +
+                   "/tests/testdata/arch32_differences.tsv");
+  EXPECT_TRUE(in);
+  std::map<std::pair<std::string, std::string>, std::string> rows;
+  std::string line;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (header) {
+      header = false;
+      continue;
+    }
+    std::stringstream ss(line);
+    std::string arch, name, only_on, reason;
+    std::getline(ss, arch, '\t');
+    std::getline(ss, name, '\t');
+    std::getline(ss, only_on, '\t');
+    std::getline(ss, reason, '\t');
+    EXPECT_FALSE(reason.empty()) << line;
+    EXPECT_TRUE(only_on == "amd64" || only_on == arch) << line;
+    EXPECT_TRUE(rows.emplace(std::pair{arch, name}, only_on).second)
+        << "duplicate row: " << line;
+  }
+  return rows;
+}
+
+TEST(Arch32Compare, DifferencesFromAmd64AreTheTable) {
+  const auto table = LoadTable();
+  ASSERT_GE(table.size(), 40u);
+  TempDir tmp;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const Case& c : kCases) {
+    const Analysis amd64 = Analyze("amd64", c.name, tmp.path());
+    for (const std::string variant : {"386", "arm"}) {
+      const Analysis other = Analyze(variant, c.name, tmp.path());
+      std::string bad;
+      auto check = [&](const std::string& n, const std::string& side) {
+        auto it = table.find({variant, n});
+        if (it == table.end() || it->second != side) {
+          bad += side + "-only " + n + "; ";
+        }
+        seen.insert({variant, n});
+      };
+      for (const std::string& n : amd64.names) {
+        if (!other.names.count(n)) check(n, "amd64");
+      }
+      for (const std::string& n : other.names) {
+        if (!amd64.names.count(n)) check(n, variant);
+      }
+      EXPECT_EQ(bad, "") << variant << "/" << c.name
+                         << ": not explained by arch32_differences.tsv";
+    }
+  }
+  // Not vacuous: each kind of difference shows up in the fixtures.
+  for (const auto& key : std::vector<std::pair<std::string, std::string>>{
+           {"386", "socketcall"},
+           {"386", "mmap2"},
+           {"386", "set_thread_area"},
+           {"386", "fcntl64"},
+           {"386", "_llseek"},
+           {"386", "setuid32"},
+           {"arm", "mmap2"},
+           {"arm", "getrlimit"},
+           {"arm", "accept"},
+           {"arm", "arch_prctl"},
+           {"arm", "fstatat64"}}) {
+    EXPECT_TRUE(seen.count(key)) << key.first << " " << key.second;
+  }
+  int unused = 0;
+  for (const auto& [key, side] : table) unused += seen.count(key) == 0;
+  ::testing::Test::RecordProperty("rows_not_seen_in_fixtures", unused);
+}
+
+}  // namespace
+}  // namespace go2seccomp

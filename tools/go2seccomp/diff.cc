@@ -1,0 +1,328 @@
+// `go2seccomp diff OLD NEW`: what NEW allows that OLD does not, and back.
+//
+// OLD and NEW are Go binaries (analysed with the same flags as `analyze`,
+// through the same BuildProfile(), so each added syscall comes with the
+// functions that use it and the group or runtime preset that adds it) or
+// profiles in any form ParseOciJson reads (Docker/OCI JSON, a config.json or
+// its linux.seccomp block; names only). Exit 1 when NEW allows something OLD
+// does not, so CI can catch a release that widens its sandbox; 0 otherwise.
+//
+// A name counts as allowed when its unconditional action lets the call
+// through (SCMP_ACT_ALLOW or SCMP_ACT_LOG), or when an allow rule names it
+// under argument conditions. Argument conditions cannot be ordered in
+// general, so a name whose conditions differ between OLD and NEW is listed
+// as changed and counts as allowing more (the safe side for a CI gate).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "go2seccomp/base/file_io.h"
+#include "go2seccomp/profile/oci_json.h"
+#include "go2seccomp/syscalls/table.h"
+#include "tools/go2seccomp/commands.h"
+#include "tools/go2seccomp/provenance.h"
+
+namespace go2seccomp::cli {
+namespace {
+
+struct DiffFlags {
+  std::string old_path;
+  std::string new_path;
+  AnalyzeSettings settings;
+  bool json = false;
+};
+
+struct Side {
+  std::string path;
+  std::optional<ProfileWithProvenance> built;  // when the input is a binary
+  profile::Profile profile;
+};
+
+bool IsElf(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, sizeof(magic));
+  return in.gcount() == 4 && magic[0] == 0x7f && magic[1] == 'E' &&
+         magic[2] == 'L' && magic[3] == 'F';
+}
+
+bool PassesThrough(profile::Action::Kind kind) {
+  return kind == profile::Action::Kind::kAllow ||
+         kind == profile::Action::Kind::kLog;
+}
+
+// name -> "" when allowed unconditionally, else the argument conditions
+// under which an allow rule lets it through; names not allowed are absent.
+std::map<std::string, std::string> Allowed(const profile::Profile& p,
+                                           Arch arch) {
+  std::map<std::string, std::string> out;
+  if (std::find(p.arches.begin(), p.arches.end(), arch) == p.arches.end())
+    return out;
+  for (const syscalls::SyscallEntry& e : syscalls::Table(arch)) {
+    const std::string name(e.name);
+    if (PassesThrough(p.ActionFor(name).kind)) {
+      out[name] = "";
+      continue;
+    }
+    std::set<std::string> conditions;
+    for (const profile::Rule& r : p.rules) {
+      if (r.args.empty() || !PassesThrough(r.action.kind)) continue;
+      if (std::find(r.names.begin(), r.names.end(), name) == r.names.end())
+        continue;
+      std::string c;
+      for (const profile::ArgCondition& a : r.args) {
+        if (!c.empty()) c += " && ";
+        c += fmt::format("{}(args[{}], {:#x}, {:#x})", profile::OpName(a.op),
+                         a.index, a.value, a.value_two);
+      }
+      conditions.insert(c);
+    }
+    if (conditions.empty()) continue;
+    std::string all;
+    for (const std::string& c : conditions)
+      all += (all.empty() ? "" : " || ") + c;
+    out[name] = all;
+  }
+  return out;
+}
+
+// What put `name` into a binary's profile: its functions (by name, each
+// once) and the groups/presets.
+std::vector<std::string> IntroducedBy(const Side& side,
+                                      const std::string& name) {
+  std::vector<std::string> out;
+  if (!side.built) return out;
+  std::set<std::string> seen;
+  for (const SiteRef& s : side.built->UsesOf(name)) {
+    const analysis::Program& prog =
+        side.built->binaries[s.binary].bin.program();
+    std::string what = s.use->how == analysis::Resolution::kVdsoFallback
+                           ? "vDSO fallback of " + s.use->detail
+                       : s.use->func < prog.funcs.size()
+                           ? std::string(prog.funcs[s.use->func].name)
+                           : std::string("?");
+    if (seen.insert(what).second) out.push_back(what);
+  }
+  for (const NameSource& s : side.built->SourcesOf(name)) {
+    if (seen.insert(s.origin).second) out.push_back(s.origin);
+  }
+  return out;
+}
+
+Result<Side> Load(const std::string& path, const AnalyzeSettings& settings,
+                  std::optional<Arch> arch, AnalyzeSummary* summary) {
+  Side side;
+  side.path = path;
+  if (IsElf(path)) {
+    G2S_ASSIGN_OR_RETURN(ProfileWithProvenance built,
+                         BuildProfile(path, settings, summary));
+    side.profile = built.profile;
+    side.built = std::move(built);
+    return side;
+  }
+  G2S_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
+  profile::ParseOptions options;
+  options.target_arch = arch ? *arch : HostArch();
+  G2S_ASSIGN_OR_RETURN(profile::ParsedProfile parsed,
+                       profile::ParseOciJson(text, path, options));
+  side.profile = std::move(parsed.profile);
+  return side;
+}
+
+struct Change {
+  std::string name;
+  int nr = 0;
+  std::vector<std::string> introduced_by;
+  std::string old_conditions;  // changed only
+  std::string new_conditions;
+};
+
+struct ArchDiff {
+  Arch arch;
+  std::vector<Change> added;
+  std::vector<Change> removed;
+  std::vector<Change> changed;
+};
+
+std::string Abbreviate(const std::vector<std::string>& items, std::size_t max) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size() && i < max; ++i) {
+    out += (i ? ", " : "") + items[i];
+  }
+  if (items.size() > max) out += fmt::format(", +{} more", items.size() - max);
+  return out;
+}
+
+int RunDiff(const DiffFlags& flags) {
+  AnalyzeSummary summary;
+  // Binaries first: their arch is what a profile on the other side is read for.
+  const bool old_elf = IsElf(flags.old_path);
+  const bool new_elf = IsElf(flags.new_path);
+  std::optional<Side> old_side;
+  std::optional<Side> new_side;
+  std::optional<Arch> arch;
+  for (int pass = 0; pass < 2; ++pass) {
+    const bool want_elf = pass == 0;
+    if (old_elf == want_elf) {
+      auto s = Load(flags.old_path, flags.settings, arch, &summary);
+      if (!s) return ReportError(s.error());
+      if (s->built) arch = s->built->arch;
+      old_side = std::move(*s);
+    }
+    if (new_elf == want_elf) {
+      auto s = Load(flags.new_path, flags.settings, arch, &summary);
+      if (!s) return ReportError(s.error());
+      if (s->built) arch = s->built->arch;
+      new_side = std::move(*s);
+    }
+  }
+  if (!flags.settings.quiet) {
+    for (const std::string& l : summary.lines)
+      std::fprintf(stderr, "%s\n", l.c_str());
+  }
+  std::set<Arch> arches(old_side->profile.arches.begin(),
+                        old_side->profile.arches.end());
+  arches.insert(new_side->profile.arches.begin(),
+                new_side->profile.arches.end());
+  std::vector<ArchDiff> diffs;
+  bool allows_more = false;
+  for (Arch a : arches) {
+    ArchDiff d{a, {}, {}, {}};
+    const auto before = Allowed(old_side->profile, a);
+    const auto after = Allowed(new_side->profile, a);
+    for (const auto& [name, cond] : after) {
+      const int nr = *syscalls::NumberOf(a, name);
+      auto it = before.find(name);
+      if (it == before.end()) {
+        d.added.push_back(
+            Change{name, nr, IntroducedBy(*new_side, name), {}, cond});
+      } else if (it->second != cond) {
+        d.changed.push_back(
+            Change{name, nr, IntroducedBy(*new_side, name), it->second, cond});
+      }
+    }
+    for (const auto& [name, cond] : before) {
+      if (after.count(name)) continue;
+      d.removed.push_back(Change{name,
+                                 *syscalls::NumberOf(a, name),
+                                 IntroducedBy(*old_side, name),
+                                 cond,
+                                 {}});
+    }
+    allows_more = allows_more || !d.added.empty() || !d.changed.empty();
+    diffs.push_back(std::move(d));
+  }
+
+  std::string out;
+  if (flags.json) {
+    auto side_json = [](const Side& s) {
+      return nlohmann::ordered_json{{"path", s.path},
+                                    {"kind", s.built ? "binary" : "profile"}};
+    };
+    auto changes_json = [](const std::vector<Change>& changes,
+                           bool with_conditions) {
+      nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+      for (const Change& c : changes) {
+        nlohmann::ordered_json j = nlohmann::ordered_json::object();
+        j["name"] = c.name;
+        j["number"] = c.nr;
+        j["introduced_by"] = c.introduced_by;
+        if (with_conditions) {
+          j["old_conditions"] = c.old_conditions;
+          j["new_conditions"] = c.new_conditions;
+        } else if (!c.new_conditions.empty() || !c.old_conditions.empty()) {
+          j["conditions"] =
+              c.new_conditions.empty() ? c.old_conditions : c.new_conditions;
+        }
+        arr.push_back(std::move(j));
+      }
+      return arr;
+    };
+    nlohmann::ordered_json root = nlohmann::ordered_json::object();
+    root["old"] = side_json(*old_side);
+    root["new"] = side_json(*new_side);
+    root["allows_more"] = allows_more;
+    nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+    for (const ArchDiff& d : diffs) {
+      arr.push_back({{"arch", std::string(GetArchInfo(d.arch).name)},
+                     {"added", changes_json(d.added, false)},
+                     {"removed", changes_json(d.removed, false)},
+                     {"changed", changes_json(d.changed, true)}});
+    }
+    root["arches"] = std::move(arr);
+    out = root.dump(2) + "\n";
+  } else {
+    for (const ArchDiff& d : diffs) {
+      out += fmt::format(
+          "{} -> {} ({}): {} added, {} removed{}\n", flags.old_path,
+          flags.new_path, GetArchInfo(d.arch).name, d.added.size(),
+          d.removed.size(),
+          d.changed.empty() ? ""
+                            : fmt::format(", {} changed", d.changed.size()));
+      auto line = [&](char sign, const Change& c) {
+        out += fmt::format("{} {} ({})", sign, c.name, c.nr);
+        if (!c.introduced_by.empty())
+          out += ": " + Abbreviate(c.introduced_by, 4);
+        if (sign != '~' &&
+            !(c.new_conditions.empty() && c.old_conditions.empty())) {
+          out += fmt::format(" [if {}]", c.new_conditions.empty()
+                                             ? c.old_conditions
+                                             : c.new_conditions);
+        }
+        out += '\n';
+      };
+      for (const Change& c : d.added) line('+', c);
+      for (const Change& c : d.removed) line('-', c);
+      for (const Change& c : d.changed) {
+        line('~', c);
+        out += fmt::format(
+            "    was: {}\n    now: {}\n",
+            c.old_conditions.empty() ? "unconditional" : c.old_conditions,
+            c.new_conditions.empty() ? "unconditional" : c.new_conditions);
+      }
+    }
+    out += allows_more ? fmt::format("{} allows more than {}\n", flags.new_path,
+                                     flags.old_path)
+                       : fmt::format("{} allows nothing {} does not\n",
+                                     flags.new_path, flags.old_path);
+  }
+  std::fputs(out.c_str(), stdout);
+  return allows_more ? 1 : 0;
+}
+
+}  // namespace
+
+void AddDiffCommand(CLI::App& app, Runner* run) {
+  auto flags = std::make_shared<DiffFlags>();
+  CLI::App* cmd =
+      app.add_subcommand("diff",
+                         "Compare two binaries or profiles: the syscalls NEW "
+                         "allows that OLD does not (with "
+                         "the functions or presets that introduce them) and "
+                         "those it no longer allows. Exit 1 "
+                         "when NEW allows more, for CI.");
+  cmd->add_option("old", flags->old_path,
+                  "The old binary or profile (OCI JSON)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("new", flags->new_path,
+                  "The new binary or profile (OCI JSON)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_flag(
+      "--json", flags->json,
+      "Print JSON: {old, new, allows_more, arches: [{arch, added, removed, "
+      "changed: [{name, number, introduced_by, ...}]}]}");
+  AddSettingsOptions(cmd, &flags->settings);
+  cmd->callback([flags, run] { *run = [flags] { return RunDiff(*flags); }; });
+}
+
+}  // namespace go2seccomp::cli

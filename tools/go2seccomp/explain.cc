@@ -1,0 +1,303 @@
+// `go2seccomp explain BINARY [SYSCALL...]`: why each syscall is in the
+// profile `go2seccomp analyze` writes for BINARY (same flags, same profile,
+// built by the same BuildProfile()).
+//
+//   mkdirat (258)
+//     syscall.Mkdirat (.../zsyscall_linux_amd64.go:80) at 0x47b24f: constant
+//       0x102 passed to syscall.Syscall -> ... -> SYSCALL at 0x4026e0
+//     ...
+//   execve (59)
+//     runtime preset docker: execve of the container process itself, ...
+//
+// SYSCALL is a name or a number of the binary's arch; without any, every
+// allowed syscall is explained. A syscall the profile does not allow is
+// reported as such and makes the exit code 1. --json prints the same as one
+// JSON object for tools.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "go2seccomp/analysis/report.h"
+#include "go2seccomp/profile/runtime_presets.h"
+#include "go2seccomp/syscalls/table.h"
+#include "tools/go2seccomp/commands.h"
+#include "tools/go2seccomp/provenance.h"
+
+namespace go2seccomp::cli {
+namespace {
+
+struct ExplainFlags {
+  std::string binary;
+  std::vector<std::string> syscalls;
+  AnalyzeSettings settings;
+  bool json = false;
+  bool all = false;
+  std::size_t sites = 5;
+};
+
+struct Target {
+  std::string name;
+  int nr = 0;
+};
+
+// Names or numbers of `arch` -> (name, number); unknown ones are an error.
+Result<std::vector<Target>> ResolveTargets(const std::vector<std::string>& args,
+                                           const ProfileWithProvenance& p) {
+  std::vector<Target> out;
+  if (args.empty()) {
+    for (const std::string& name : p.profile.AllowedNames(p.arch)) {
+      out.push_back(Target{name, *syscalls::NumberOf(p.arch, name)});
+    }
+    return out;
+  }
+  for (const std::string& a : args) {
+    int nr = 0;
+    auto [end, ec] = std::from_chars(a.data(), a.data() + a.size(), nr);
+    if (ec == std::errc() && end == a.data() + a.size()) {
+      auto name = syscalls::NameOf(p.arch, nr);
+      if (!name) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "{} is not a syscall number of {}", a,
+                         GetArchInfo(p.arch).name);
+      }
+      out.push_back(Target{std::string(*name), nr});
+      continue;
+    }
+    auto number = syscalls::NumberOf(p.arch, a);
+    if (!number) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "\"{}\" is not a syscall of {}", a,
+                       GetArchInfo(p.arch).name);
+    }
+    out.push_back(Target{a, *number});
+  }
+  return out;
+}
+
+nlohmann::ordered_json ChainJson(const std::vector<ChainHop>& chain,
+                                 const analysis::Program& prog) {
+  nlohmann::ordered_json hops = nlohmann::ordered_json::array();
+  for (const ChainHop& h : chain) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    if (h.raw) {
+      j["syscall_instruction"] =
+          std::string(GetArchInfo(prog.arch).syscall_instruction);
+      j["pc"] = fmt::format("{:#x}", h.pc);
+    } else {
+      j["function"] = h.func < prog.funcs.size()
+                          ? std::string(prog.funcs[h.func].name)
+                          : "?";
+      j["called_at"] = fmt::format(
+          "{:#x}", h.pc);  // the call or jump that hands the number on
+      if (h.by_name_rule) j["known_wrapper"] = true;
+    }
+    hops.push_back(std::move(j));
+  }
+  return hops;
+}
+
+nlohmann::ordered_json SiteJson(const ProfileWithProvenance& p,
+                                const SiteRef& s, int nr) {
+  const AnalyzedBinary& b = p.binaries[s.binary];
+  const analysis::Program& prog = b.bin.program();
+  const analysis::SyscallUse& u = *s.use;
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  j["binary"] = b.path;
+  j["how"] = std::string(ResolutionName(u.how));
+  if (u.how == analysis::Resolution::kVdsoFallback) {
+    j["vdso_symbol"] = u.detail;
+  } else {
+    j["function"] =
+        u.func < prog.funcs.size() ? std::string(prog.funcs[u.func].name) : "?";
+    if (prog.line_for) {
+      if (auto pos = prog.line_for(u.pc)) {
+        j["file"] = pos->file;
+        j["line"] = pos->line;
+      }
+    }
+    j["pc"] = fmt::format("{:#x}", u.pc);
+    if (!u.detail.empty()) j["detail"] = u.detail;
+    if (u.how == analysis::Resolution::kConstantToWrapper) {
+      nlohmann::ordered_json chains = nlohmann::ordered_json::array();
+      for (const auto& c : WrapperChains(b.report, u.callee, u.pc)) {
+        chains.push_back(ChainJson(c, prog));
+      }
+      j["chains"] = std::move(chains);
+    }
+  }
+  j["text"] = DescribeUse(b, u, nr);
+  return j;
+}
+
+std::string SourceText(const NameSource& s) {
+  if (s.kind == NameSource::Kind::kLoaderGroup) {
+    return fmt::format("{} (the interpreter of {}): {}", s.origin, s.binary,
+                       s.reason);
+  }
+  if (s.kind == NameSource::Kind::kNativeCode) {
+    return fmt::format("C code of {} (loaded by {}): {}", s.origin, s.binary,
+                       s.reason);
+  }
+  return fmt::format("{}: {}", s.origin, s.reason);
+}
+
+int RunExplain(const ExplainFlags& flags) {
+  AnalyzeSummary summary;
+  Result<ProfileWithProvenance> built =
+      BuildProfile(flags.binary, flags.settings, &summary);
+  if (!built) return ReportError(built.error());
+  const ProfileWithProvenance& p = *built;
+  if (!flags.settings.quiet) {
+    for (const std::string& l : summary.lines)
+      std::fprintf(stderr, "%s\n", l.c_str());
+  }
+  Result<std::vector<Target>> targets = ResolveTargets(flags.syscalls, p);
+  if (!targets) return ReportError(targets.error());
+  const auto runtime = profile::ContainerRuntimeFromName(p.runtime);
+  const std::string_view measured =
+      runtime ? profile::RuntimePresetMeasuredWith(*runtime)
+              : std::string_view();
+
+  int rc = flags.settings.strict && summary.findings > 0 ? 1 : 0;
+  std::string text;
+  nlohmann::ordered_json items = nlohmann::ordered_json::array();
+  if (!flags.json) {
+    text += fmt::format("{} ({}): {} syscalls allowed\n", flags.binary,
+                        GetArchInfo(p.arch).name,
+                        p.profile.AllowedNames(p.arch).size());
+    text += measured.empty()
+                ? fmt::format("--runtime {}: no container runtime preset\n",
+                              p.runtime)
+                : fmt::format("--runtime {}: preset measured with {}\n",
+                              p.runtime, measured);
+  }
+  for (const Target& t : *targets) {
+    const bool allowed = p.profile.Allows(t.name);
+    const std::vector<SiteRef> uses = p.UsesOf(t.name);
+    const std::vector<NameSource> sources = p.SourcesOf(t.name);
+    if (!allowed) rc = 1;
+    if (flags.json) {
+      nlohmann::ordered_json item = nlohmann::ordered_json::object();
+      item["name"] = t.name;
+      item["number"] = t.nr;
+      item["allowed"] = allowed;
+      nlohmann::ordered_json sites = nlohmann::ordered_json::array();
+      for (const SiteRef& s : uses) sites.push_back(SiteJson(p, s, t.nr));
+      item["sites"] = std::move(sites);
+      nlohmann::ordered_json srcs = nlohmann::ordered_json::array();
+      for (const NameSource& s : sources) {
+        nlohmann::ordered_json j = nlohmann::ordered_json::object();
+        j["kind"] = std::string(NameSourceKindName(s.kind));
+        j["origin"] = s.origin;
+        j["reason"] = s.reason;
+        if (!s.binary.empty()) j["binary"] = s.binary;
+        srcs.push_back(std::move(j));
+      }
+      item["sources"] = std::move(srcs);
+      items.push_back(std::move(item));
+      continue;
+    }
+    text += fmt::format("\n{} ({})\n", t.name, t.nr);
+    if (!allowed) {
+      text += fmt::format(
+          "  not allowed by the profile: no call site in {} and no group or "
+          "preset adds it\n",
+          p.binaries.size() == 1 ? flags.binary : "the analysed binaries");
+      continue;
+    }
+    const std::size_t shown =
+        flags.all ? uses.size() : std::min(uses.size(), flags.sites);
+    for (std::size_t i = 0; i < shown; ++i) {
+      const AnalyzedBinary& b = p.binaries[uses[i].binary];
+      const std::string prefix = p.binaries.size() > 1 ? b.path + ": " : "";
+      text +=
+          fmt::format("  {}{}\n", prefix, DescribeUse(b, *uses[i].use, t.nr));
+    }
+    if (shown < uses.size()) {
+      std::set<std::pair<std::size_t, std::uint32_t>> funcs;
+      for (std::size_t i = shown; i < uses.size(); ++i) {
+        funcs.insert({uses[i].binary, uses[i].use->func});
+      }
+      text += fmt::format(
+          "  ... and {} more site{} in {} function{} (--all lists them)\n",
+          uses.size() - shown, uses.size() - shown == 1 ? "" : "s",
+          funcs.size(), funcs.size() == 1 ? "" : "s");
+    }
+    for (const NameSource& s : sources)
+      text += fmt::format("  {}\n", SourceText(s));
+  }
+  if (flags.json) {
+    nlohmann::ordered_json root = nlohmann::ordered_json::object();
+    root["binary"] = flags.binary;
+    root["arch"] = std::string(GetArchInfo(p.arch).name);
+    root["runtime"] = p.runtime;
+    if (!measured.empty())
+      root["runtime_measured_with"] = std::string(measured);
+    nlohmann::ordered_json bins = nlohmann::ordered_json::array();
+    for (const AnalyzedBinary& b : p.binaries) {
+      nlohmann::ordered_json j = nlohmann::ordered_json::object();
+      j["path"] = b.path;
+      j["go_version"] = b.bin.GoVersionString();
+      nlohmann::ordered_json findings = nlohmann::ordered_json::array();
+      for (const analysis::Finding& f : b.report.findings) {
+        findings.push_back(analysis::FormatFinding(f, b.bin.program()));
+      }
+      j["findings"] = std::move(findings);
+      bins.push_back(std::move(j));
+    }
+    root["binaries"] = std::move(bins);
+    root["allowed_count"] = p.profile.AllowedNames(p.arch).size();
+    root["syscalls"] = std::move(items);
+    text = root.dump(2, ' ', false,
+                     nlohmann::ordered_json::error_handler_t::replace) +
+           "\n";
+  }
+  std::fputs(text.c_str(), stdout);
+  return rc;
+}
+
+}  // namespace
+
+void AddExplainCommand(CLI::App& app, Runner* run) {
+  auto flags = std::make_shared<ExplainFlags>();
+  CLI::App* cmd =
+      app.add_subcommand("explain",
+                         "Explain why syscalls are in BINARY's profile: the "
+                         "call sites that need each one "
+                         "(function, file:line, how the number was resolved, "
+                         "the wrapper chain) and the "
+                         "group or runtime-preset entry that added it. Exit 1 "
+                         "if a named syscall is not "
+                         "allowed.");
+  cmd->add_option("binary", flags->binary, "Go binary whose profile to explain")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option(
+      "syscalls", flags->syscalls,
+      "Syscalls to explain, by name or number (default: every allowed one)");
+  cmd->add_flag(
+      "--json", flags->json,
+      "Print JSON: {binary, arch, runtime, binaries, allowed_count, syscalls: "
+      "[{name, number, allowed, sites: [{binary, how, function, file, line, "
+      "pc, "
+      "chains: [[{function, called_at} ..., {syscall_instruction, pc}]], "
+      "text}], "
+      "sources: [{kind, origin, reason}]}]} (every site)");
+  cmd->add_flag("--all", flags->all,
+                "List every call site (default: the first --sites)");
+  cmd->add_option("--sites", flags->sites,
+                  "Call sites listed per syscall without --all")
+      ->default_val(5)
+      ->check(CLI::NonNegativeNumber);
+  AddSettingsOptions(cmd, &flags->settings);
+  cmd->callback(
+      [flags, run] { *run = [flags] { return RunExplain(*flags); }; });
+}
+
+}  // namespace go2seccomp::cli
