@@ -43,4 +43,23 @@ foreach(variant IN LISTS G2S_FIXTURE_VARIANTS)
     list(APPEND _outputs ${out})
   endforeach()
 endforeach()
+# cgo fixtures: linked against the machine's glibc (external linking with
+# gcc), so their profiles need the C side analysed (analysis/native.h).
+# netcgo forces Go's cgo resolver (getaddrinfo) whatever the resolv.conf.
+foreach(name cgonet cgouser)
+  set(out ${G2S_FIXTURE_DIR}/amd64-cgo/${name})
+  file(GLOB _deps ${_src}/${name}/*.go)
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -E env
+            CGO_ENABLED=1 GOOS=linux GOARCH=amd64
+            GOCACHE=${PROJECT_BINARY_DIR}/gocache GOPATH=${PROJECT_BINARY_DIR}/gopath
+            GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local GO111MODULE=on
+            ${G2S_GO_EXECUTABLE} build -tags netcgo -o ${out} ./${name}
+    WORKING_DIRECTORY ${_src}
+    DEPENDS ${_deps} ${_src}/go.mod
+    COMMENT "go build amd64-cgo/${name}"
+    VERBATIM)
+  list(APPEND _outputs ${out})
+endforeach()
 add_custom_target(go_fixtures ALL DEPENDS ${_outputs})

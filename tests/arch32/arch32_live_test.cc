@@ -11,9 +11,10 @@
 // accept AUDIT_ARCH_X86_64 for that execve (the launcher adds exactly its
 // own, runtime/launch.h); everything after the execve arrives as
 // AUDIT_ARCH_I386 and is judged by the i386 part, which libseccomp builds
-// from the same names with i386 numbers (runtime/filter.h). The test
-// profile therefore lists SCMP_ARCH_X86_64 next to the analysed
-// SCMP_ARCH_X86; exec refuses a profile without the machine's own arch.
+// from the same names with i386 numbers (runtime/filter.h). exec refuses a
+// profile without the machine's own arch: a `--runtime none` profile lists
+// only SCMP_ARCH_X86, so the tests add SCMP_ARCH_X86_64 to it; the classic
+// profile (a container runtime preset) lists it already.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -164,6 +165,20 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"filecopy", {"@/src.txt", "@/dst.txt"}, {}, "copied 100000 bytes"},
         Case{"rawsys", {}, {}, "true"}),
     [](const auto& param_info) { return param_info.param.name; });
+
+// The classic profile (default --runtime docker) lists SCMP_ARCH_X86_64 for
+// the runtime already: exec takes it as it is.
+TEST(I386Live, ClassicProfileRunsAsIs) {
+  G2S_REQUIRE_IA32();
+  G2S_REQUIRE_SECCOMP();
+  TempDir tmp;
+  const fs::path p = tmp.path() / "p.json";
+  ASSERT_TRUE(RunProgram({G2S_CLI, Fixture("hello"), p.string()}).exited_ok());
+  RunResult r = RunProgram(
+      {G2S_CLI, "exec", "--profile", p.string(), "--", Fixture("hello")});
+  EXPECT_TRUE(r.exited_ok()) << r.out << r.err;
+  EXPECT_NE(r.out.find("hello, world"), std::string::npos) << r.out << r.err;
+}
 
 // The i386 part of the filter is what a 386 program meets: without mkdirat
 // its mkdir fails with EPERM (the profile's default action).

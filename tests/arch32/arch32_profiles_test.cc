@@ -2,9 +2,10 @@
 // fixture built with GOARCH=386 and GOARCH=arm (GOARM=7), the classic
 // `go2seccomp BIN OUT` must
 //   - report zero findings,
-//   - write a profile for that arch (SCMP_ARCH_X86 / SCMP_ARCH_ARM) that
-//     allows what the program needs, in that arch's names (socketcall on
-//     386, mmap2, fcntl64, ...),
+//   - write a profile for that arch (SCMP_ARCH_X86 / SCMP_ARCH_ARM; with a
+//     container runtime preset also the 64-bit host's arch) that allows
+//     what the program needs, in that arch's names (socketcall on 386,
+//     mmap2, fcntl64, ...),
 //   - differ from the amd64 profile of the same program only as
 //     tests/testdata/arch32_differences.tsv says, each row with its reason
 //     from Go's sources.
@@ -121,6 +122,33 @@ INSTANTIATE_TEST_SUITE_P(Go119, Arch32ProfileTest,
                            return std::get<0>(param_info.param) + "_" +
                                   std::get<1>(param_info.param).name;
                          });
+
+// The classic command with its default --runtime docker: a 32-bit
+// container's runtime is the 64-bit host's runc, whose own syscalls (up to
+// the execve of the program) meet the filter's native-arch part, so the
+// profile lists that arch too and carries runc's preset (newfstatat has no
+// i386/arm counterpart). See profile/runtime_presets.h.
+TEST(Arch32Classic, DefaultRuntimeAddsTheHostArch) {
+  TempDir tmp;
+  for (const auto& [variant, arches] :
+       {std::pair{"386",
+                  nlohmann::json::array({"SCMP_ARCH_X86_64", "SCMP_ARCH_X86"})},
+        std::pair{"arm", nlohmann::json::array(
+                             {"SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"})}}) {
+    const fs::path out = tmp.path() / (std::string(variant) + ".json");
+    RunResult r =
+        RunProgram({G2S_CLI, Fixture(variant, "hello"), out.string()});
+    ASSERT_TRUE(r.exited_ok()) << r.out << r.err;
+    std::ifstream in(out);
+    const auto j = nlohmann::json::parse(in, nullptr, false);
+    ASSERT_TRUE(j.is_object());
+    EXPECT_EQ(j["architectures"], arches) << variant;
+    std::set<std::string> names;
+    for (const auto& n : j["syscalls"][0]["names"]) names.insert(n);
+    EXPECT_TRUE(names.count("newfstatat")) << variant;  // runc init's
+    EXPECT_TRUE(names.count("write")) << variant;       // the program's
+  }
+}
 
 // The table: (arch, name) -> the side that has it.
 std::map<std::pair<std::string, std::string>, std::string> LoadTable() {

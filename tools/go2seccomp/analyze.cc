@@ -174,11 +174,10 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
       if (summary) {
         summary->findings += native->findings.size();
         summary->lines.push_back(fmt::format(
-            "{}: not Go; analysed as C: {} image(s), {} of {} functions "
-            "reachable: {} "
-            "syscalls, {} findings",
-            path, native->images.size(), native->reachable_functions,
-            native->functions, count, native->findings.size()));
+            "{}: not Go; analysed as C: {} image(s) ({}), {} of {} functions "
+            "reachable: {} syscalls, {} findings",
+            path, native->images.size(), fmt::join(native->images, ", "),
+            native->reachable_functions, native->functions, count, native->findings.size()));
       }
       continue;
     }
@@ -304,7 +303,7 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
   }
   profile::ProfileBuilder b;
   b.DefaultAction(*deny)
-      .Arches({*arch})
+      .Arches(profile::ProfileArches(*runtime, *arch))
       .Allow(profile::AlwaysAllowed())
       .Allow(std::span<const std::string>(names));
   G2S_ASSIGN_OR_RETURN(out.profile, b.Build());

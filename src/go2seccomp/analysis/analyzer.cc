@@ -284,6 +284,17 @@ Report Analyzer::Run() {
   for (std::uint64_t c : candidates) {
     if (auto f = p_.FuncAt(c)) todo.push_back(static_cast<std::uint32_t>(*f));
   }
+  if (!p_.external_wrappers.empty()) {
+    std::vector<std::uint64_t> entries;
+    for (const auto& [addr, locs] : p_.external_wrappers) {
+      wrapper_locs_[addr] = locs;
+      entries.push_back(addr);
+    }
+    std::sort(entries.begin(), entries.end());
+    for (const BranchHit& h : FindBranchesTo(p_, entries)) {
+      if (auto f = p_.FuncAt(h.site)) todo.push_back(static_cast<std::uint32_t>(*f));
+    }
+  }
 
   NameRules rules = NameRules::For(p_);
   bool names_applied = false;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <deque>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <memory>
 #include <optional>
 #include <set>
@@ -128,7 +130,10 @@ Result<std::unique_ptr<Image>> LoadImage(const std::string& path, Arch arch, boo
         img->plt_ranges.emplace_back(sec.addr, sec.addr + sec.size);
       }
       p.code.push_back(Region{sec.addr, *bytes});
-    } else {
+    } else if (sec.type == elf::kShtProgbits && !sec.name.starts_with(".eh_frame") &&
+               !sec.name.starts_with(".gcc_except") && !sec.name.starts_with(".note")) {
+      // Data the program can read; symbol, relocation and unwind tables
+      // hold function addresses too, but nothing calls through those.
       p.data.push_back(Region{sec.addr, *bytes});
     }
   }
@@ -473,11 +478,28 @@ Result<std::unique_ptr<Image>> LoadImage(const std::string& path, Arch arch, boo
       return !f || self->returns[*f];
     };
   }
+  return img;
+}
+
+// Runs the syscall analysis over an image, with the wrappers other
+// (already analysed) images export reachable through its PLT.
+void AnalyzeImage(Image* img, const std::vector<std::unique_ptr<Image>>& analysed) {
+  Program& p = img->program;
+  for (const auto& [entry, target] : img->plt) {
+    if (target.symbol.empty()) continue;
+    for (const auto& other : analysed) {
+      auto it = other->exports.find(target.symbol);
+      if (it == other->exports.end()) continue;
+      for (const WrapperInfo& w : other->report.wrappers) {
+        if (w.func == it->second) p.external_wrappers[entry] = w.locs;
+      }
+      break;  // the first definition in load order is the one the loader binds
+    }
+  }
   Options opt;
   opt.name_rules = false;  // Go's names mean nothing here
   opt.threads = 1;
   img->report = Analyze(p, opt);
-  return img;
 }
 
 }  // namespace
@@ -544,6 +566,9 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
     }
   }
 
+  // Analyse libraries before the images that import from them (reverse
+  // load order), so a wrapper export is known where it is called.
+  for (std::size_t k = images.size(); k-- > 0;) AnalyzeImage(images[k].get(), images);
   // Global reachability over (image, function).
   std::vector<std::vector<bool>> reached(images.size());
   for (std::size_t i = 0; i < images.size(); ++i) {
@@ -570,11 +595,14 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
   };
   // Symbol lookup in load order (the interpreter comes first; its few
   // exports are what libc imports from it).
-  auto reach_symbol = [&](const std::string& name) {
+  // `from_analysed_code`: the call is a PLT call in an image we analysed,
+  // whose data flow evaluated it (external_wrappers); otherwise (the Go
+  // program's imports) nobody saw the arguments.
+  auto reach_symbol = [&](const std::string& name, bool from_analysed_code) {
     for (std::size_t i = 0; i < images.size(); ++i) {
       auto it = images[i]->exports.find(name);
       if (it == images[i]->exports.end()) continue;
-      external[i].insert(it->second);
+      if (!from_analysed_code) external[i].insert(it->second);
       reach(i, it->second);
       return images[i]->ifunc_exports.count(name) > 0;
     }
@@ -600,33 +628,108 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
   }
   // ld.so calls libc's early initialisation by name (glibc 2.32+,
   // elf/libc_early_init.c), not through a relocation.
-  reach_symbol("__libc_early_init");
+  reach_symbol("__libc_early_init", false);
   auto dynsyms = main.DynamicSymbols();
   if (dynsyms && options.main_path.empty()) {
     for (const elf::Symbol& s : *dynsyms) {
-      if (s.shndx == 0 && !s.name.empty()) reach_symbol(std::string(s.name));
+      if (s.shndx == 0 && !s.name.empty()) reach_symbol(std::string(s.name), false);
     }
   }
-  while (!work.empty()) {
-    auto [i, f] = work.back();
-    work.pop_back();
-    const Image& img = *images[i];
-    for (std::uint32_t t : img.calls[f]) reach(i, t);
-    for (std::uint32_t t : img.takes[f]) {
-      if (taken[i].insert(t).second && indirect_reached) {
-        external[i].insert(t);
-        reach(i, t);
+  auto run = [&] {
+    while (!work.empty()) {
+      auto [i, f] = work.back();
+      work.pop_back();
+      const Image& img = *images[i];
+      for (std::uint32_t t : img.calls[f]) reach(i, t);
+      for (std::uint32_t t : img.takes[f]) {
+        if (taken[i].insert(t).second && indirect_reached) {
+          external[i].insert(t);
+          reach(i, t);
+        }
+      }
+      for (const PltTarget* t : img.plt_calls[f]) {
+        if (t->resolver) {
+          reach_addr(i, *t->resolver);
+          reach_all_taken();  // the resolver picks one of the implementations
+        } else if (reach_symbol(t->symbol, true)) {
+          reach_all_taken();  // an IFUNC: any implementation its resolver returns
+        }
+      }
+      if (img.indirect[f]) reach_all_taken();
+    }
+  };
+  run();
+
+  // glibc's NSS (getpwuid_r, getaddrinfo, ...) dlopen()s the modules named
+  // in /etc/nsswitch.conf (libnss_systemd.so.2 for "passwd: files systemd"
+  // on Debian). When an NSS entry point is reachable, those modules are
+  // analysed too, with every _nss_* function they export as a root.
+  auto reached_export = [&](auto pred) {
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      for (const auto& [name, f] : images[i]->exports) {
+        if (reached[i][f] && pred(name)) return true;
       }
     }
-    for (const PltTarget* t : img.plt_calls[f]) {
-      if (t->resolver) {
-        reach_addr(i, *t->resolver);
-        reach_all_taken();  // the resolver picks one of the implementations
-      } else if (reach_symbol(t->symbol)) {
-        reach_all_taken();  // an IFUNC: any implementation its resolver returns
+    return false;
+  };
+  const bool nss = reached_export([](const std::string& n) {
+    for (const char* p : {"getpw", "getgr", "getsp", "getaddrinfo", "gethostby", "getservby",
+                          "getprotoby", "getnetby", "initgroups", "getgrouplist", "getnameinfo",
+                          "getrpcby", "getnetgrent", "innetgr"}) {
+      if (n.starts_with(p)) return true;
+    }
+    return false;
+  });
+  if (nss) {
+    std::ifstream conf(UnderRoot(options.root, "/etc/nsswitch.conf"));
+    std::set<std::string> services;
+    std::string line;
+    while (std::getline(conf, line)) {
+      line = line.substr(0, line.find('#'));
+      const auto colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      std::istringstream words(line.substr(colon + 1));
+      for (std::string w; words >> w;) {
+        if (!w.empty() && w[0] != '[') services.insert(w);
       }
     }
-    if (img.indirect[f]) reach_all_taken();
+    const std::size_t before = images.size();
+    for (const std::string& svc : services) {
+      const std::string lib = "libnss_" + svc + ".so.2";
+      for (const std::string& d : dirs) {
+        const std::string cand = UnderRoot(options.root, d + "/" + lib);
+        if (!IsFile(cand) || seen.count(canonical(cand))) continue;
+        G2S_TRY(load(cand, false));
+        out.nss_modules.push_back(cand);
+        break;
+      }
+    }
+    for (std::size_t i = images.size(); i-- > before;) AnalyzeImage(images[i].get(), images);
+    for (std::size_t i = before; i < images.size(); ++i) {
+      reached.emplace_back(images[i]->program.funcs.size(), false);
+      external.emplace_back();
+      taken.push_back(images[i]->address_taken);
+      out.functions += images[i]->program.funcs.size();
+      out.images.push_back(images[i]->path);
+      for (std::uint64_t a : images[i]->roots) reach_addr(i, a);
+      for (const auto& [name, f] : images[i]->exports) {
+        if (name.starts_with("_nss_")) {
+          external[i].insert(f);
+          reach(i, f);
+        }
+      }
+      if (indirect_reached) {
+        for (std::uint32_t f : taken[i]) reach(i, f);
+      }
+    }
+    run();
+  }
+  if (reached_export([](const std::string& n) {
+        return n == "dlopen" || n == "dlmopen" || n == "iconv_open";
+      })) {
+    out.findings.push_back(
+        "dlopen/iconv_open is reachable: libraries the program or libc loads at run time "
+        "(other than the NSS modules of nsswitch.conf) are not analysed");
   }
 
   // Syscalls of reachable functions, and findings in them.
@@ -660,14 +763,6 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
           "its library's own calls (an export, a pointer, an init hook): the numbers "
           "passed to it are not analysed",
           img.path, img.FunctionName(w.func)));
-    }
-    for (const auto& [name, f] : img.exports) {
-      if (reached[i][f] && (name == "dlopen" || name == "__libc_dlopen_mode")) {
-        out.findings.push_back(fmt::format(
-            "{}: {} is reachable: libraries loaded at run time (NSS modules from "
-            "nsswitch.conf, gconv modules) are not analysed",
-            img.path, name));
-      }
     }
   }
   return out;

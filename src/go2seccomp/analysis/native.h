@@ -52,6 +52,7 @@ struct NativeUse {
 
 struct NativeClosure {
   std::vector<std::string> images;  // loaded, in load order (interp first)
+  std::vector<std::string> nss_modules;  // of those, NSS modules from nsswitch.conf
   std::map<int, std::vector<NativeUse>> syscalls;
   std::vector<std::string> findings;
   std::size_t functions = 0;        // in all images

@@ -9,9 +9,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "go2seccomp/base/arch.h"
+#include "go2seccomp/analysis/value.h"
 #include "go2seccomp/base/byte_reader.h"
 
 namespace go2seccomp::analysis {
@@ -55,6 +57,11 @@ struct Program {
   // For C code: registers a call to the function entered at `target` may
   // change (see FlowEnv::CalleeClobbers); unset for Go code.
   std::function<std::optional<std::uint64_t>(std::uint64_t target)> callee_clobbers;
+  // Wrappers defined elsewhere: a PLT entry (by address) whose target, in
+  // another library, takes the syscall number at these locations (glibc's
+  // syscall(2): the first argument register). Calls to these entries are
+  // evaluated like calls to wrappers of this program.
+  std::unordered_map<std::uint64_t, std::vector<EntryLoc>> external_wrappers;
   // For C code: false for functions proven never to return.
   std::function<bool(std::uint64_t target)> may_return;
   // pclntab pcsp: bytes SP is below its entry value at pc, when known.

@@ -97,6 +97,18 @@ Result<void> WriteFileAtomically(const std::string& path,
     G2S_TRY(WriteAll(STDOUT_FILENO, content, "<stdout>"));
     return {};
   }
+  // An existing non-regular destination (/dev/null, /dev/stdout, a FIFO)
+  // is written in place: renaming a temporary file over it would replace
+  // the device node itself.
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kIo, "{}: is a directory", path);
+    const int out = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (out < 0) return Unexpected(IoError(path, "cannot open output", errno));
+    auto r = WriteAll(out, content, path);
+    ::close(out);
+    return r;
+  }
   // The temporary file sits in the destination's directory so rename(2) is
   // atomic (same filesystem).
   std::string tmpl = path + ".tmp.XXXXXX";

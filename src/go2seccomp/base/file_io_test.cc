@@ -84,6 +84,19 @@ TEST_F(FileIoTest, UnwritableDirectoryFailsWithoutOutput) {
   EXPECT_FALSE(fs::exists(p));
 }
 
+// Writing "to /dev/null" must not replace the device with a regular file
+// (a rename over it would, as root).
+TEST_F(FileIoTest, CharacterDeviceIsWrittenInPlace) {
+  struct stat before;
+  ASSERT_EQ(::stat("/dev/null", &before), 0);
+  ASSERT_TRUE(S_ISCHR(before.st_mode));
+  ASSERT_TRUE(WriteFileAtomically("/dev/null", "discarded"));
+  struct stat after;
+  ASSERT_EQ(::stat("/dev/null", &after), 0);
+  EXPECT_TRUE(S_ISCHR(after.st_mode));
+  EXPECT_EQ(before.st_rdev, after.st_rdev);
+}
+
 TEST_F(FileIoTest, MissingDirectoryFailsWithPath) {
   const auto p = (dir_ / "no" / "such" / "out.json").string();
   auto r = WriteFileAtomically(p, "x");

@@ -2,11 +2,13 @@
 // prints instructions/s and MB/s.
 //
 //   disasm_bench x86_64 /usr/lib/go-1.24/pkg/tool/linux_amd64/compile
+//   disasm_bench arm build/fixtures/arm/httpsrv
 #include <fmt/format.h>
 
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 #include <string>
 
 #include "go2seccomp/disasm/decoder.h"
@@ -16,11 +18,17 @@ int main(int argc, char** argv) {
   using go2seccomp::Arch;
   namespace disasm = go2seccomp::disasm;
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s x86_64|arm64 ELF [rounds]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s x86_64|arm64|i386|arm ELF [rounds]\n",
+                 argv[0]);
     return 2;
   }
   const std::string arch_name = argv[1];
-  const Arch arch = arch_name == "arm64" ? Arch::kArm64 : Arch::kX86_64;
+  const std::optional<Arch> parsed = go2seccomp::ArchFromName(arch_name);
+  if (!parsed) {
+    std::fprintf(stderr, "unknown arch %s\n", arch_name.c_str());
+    return 2;
+  }
+  const Arch arch = *parsed;
   const int rounds = argc > 3 ? std::atoi(argv[3]) : 5;
   auto text = disasm::test::ReadElfSection(argv[2], ".text");
   if (!text) {

@@ -15,7 +15,8 @@
 //
 // i386 uses the same rules with 4-byte registers, addresses and stack
 // slots: EAX..EDI keep the indices 0..7 (ESP is kSp), an absolute
-// address is zero-extended from 32 bits, and CALL/PUSH move ESP by 4. Its
+// address is zero-extended from 32 bits, and PUSH/POP move ESP by 4 (a
+// CALL's 4-byte push is the analysis's, ArchInfo::call_push_bytes). Its
 // native system call entries are INT $0x80 (what Go emits), SYSENTER and
 // `CALL *%gs:0x10` (glibc's vsyscall pointer), all Flow::kSyscall with
 // the number in EAX; SYSCALL (AMD only in 32-bit code) counts as one too.

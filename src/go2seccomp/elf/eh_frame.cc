@@ -223,7 +223,11 @@ Result<std::vector<FunctionRange>> ParseEhFrame(Bytes data, std::uint64_t vaddr,
         G2S_ASSIGN_OR_RETURN(std::uint64_t begin, c.Encoded(enc, vaddr, ptr_size));
         // pc_range uses the format of the encoding without its application.
         G2S_ASSIGN_OR_RETURN(std::uint64_t range, c.Encoded(enc & 0x0f, vaddr, ptr_size));
-        if (range > 0 && begin != 0) out.push_back({begin, begin + range});
+        // A range that wraps past 2^64 (a negative sdata pc_range) is
+        // dropped like an empty one (found by elf_fuzzer).
+        if (range > 0 && begin != 0 && begin + range > begin) {
+          out.push_back({begin, begin + range});
+        }
       }
     }
     off = next;

@@ -159,7 +159,9 @@ constexpr NamedRuntime kNames[] = {
 
 bool RuntimePresetAvailable(ContainerRuntime runtime, Arch arch) {
   if (runtime == ContainerRuntime::kNone) return true;
-  return arch == Arch::kX86_64 || arch == Arch::kArm64;
+  // i386 and arm: the runtime of their x86_64/arm64 hosts (header).
+  return arch == Arch::kX86_64 || arch == Arch::kArm64 || arch == Arch::kI386 ||
+         arch == Arch::kArm;
 }
 
 std::span<const PresetEntry> RuntimePreset(ContainerRuntime runtime,
@@ -175,6 +177,26 @@ std::span<const PresetEntry> RuntimePreset(ContainerRuntime runtime,
       return kCrun;
   }
   return {};
+}
+
+std::optional<Arch> RuntimeHostArch(ContainerRuntime runtime, Arch target) {
+  if (runtime == ContainerRuntime::kNone) return std::nullopt;
+  switch (target) {
+    case Arch::kI386:
+      return Arch::kX86_64;
+    case Arch::kArm:
+      return Arch::kArm64;
+    case Arch::kX86_64:
+    case Arch::kArm64:
+      break;
+  }
+  return std::nullopt;
+}
+
+std::vector<Arch> ProfileArches(ContainerRuntime runtime, Arch target) {
+  std::vector<Arch> arches = {target};
+  if (auto host = RuntimeHostArch(runtime, target)) arches.push_back(*host);
+  return arches;
 }
 
 std::string_view RuntimePresetMeasuredWith(ContainerRuntime runtime) {

@@ -34,7 +34,15 @@
 // (open->openat, stat->newfstatat, epoll_wait->epoll_pwait, select->pselect6,
 // access->faccessat, dup2->dup3, pipe->pipe2, fork->clone, getdents->
 // getdents64), which leaves these sets unchanged (runtime_presets_test.cc
-// checks it). i386 and arm have no preset (RuntimePresetAvailable() false).
+// checks it).
+//
+// i386 and arm programs get the same sets: such containers run on x86_64
+// and arm64 hosts, where the runtime is the host's 64-bit runc/crun. Its
+// syscalls up to the execve of the 32-bit program are made with the host's
+// arch and meet the filter's native-arch part, which libseccomp always has
+// (seccomp_init() starts with the native arch; runc and crun only add the
+// profile's architectures to it) and builds from the same names. A host
+// with a 32-bit kernel and runtime was not measured.
 //
 // Limits: other runtime versions may differ. Docker installs usually bring
 // their own, newer runc (containerd.io package), and newer runc versions
@@ -50,6 +58,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "go2seccomp/base/arch.h"
 
@@ -72,10 +81,23 @@ struct PresetEntry {
 // for arches without a preset.
 std::span<const PresetEntry> RuntimePreset(ContainerRuntime runtime, Arch arch);
 
-// False for arches nothing was measured or derived for (i386, arm): a caller
-// asked for a container runtime there should report it rather than silently
-// use the empty set. True for kNone.
+// False for arches nothing was measured or derived for (none today: i386
+// and arm use the 64-bit hosts' sets): a caller asked for a container
+// runtime there should report it rather than silently use the empty set.
+// True for kNone.
 bool RuntimePresetAvailable(ContainerRuntime runtime, Arch arch);
+
+// The arch the runtime's own preset syscalls are made with when it starts a
+// container of `target`'s programs, if that is not `target` itself: x86_64
+// for i386, arm64 for arm (the 64-bit host's runtime, see above). A profile
+// for such a container lists it next to the target arch: runc and crun add
+// it to the filter anyway (seccomp_init's native arch), and the preset's
+// names are that arch's (runc's newfstatat has no i386/arm counterpart).
+// nullopt for kNone and for 64-bit targets.
+std::optional<Arch> RuntimeHostArch(ContainerRuntime runtime, Arch target);
+// The architectures of a profile for `target`'s programs run by `runtime`:
+// `target`, then RuntimeHostArch() if there is one.
+std::vector<Arch> ProfileArches(ContainerRuntime runtime, Arch target);
 
 // "runc 1.1.5 (...) on Linux 6.18 x86_64": what the preset was measured with,
 // for `explain` output and generated profile comments. Empty for kNone.

@@ -127,18 +127,31 @@ TEST(RuntimePresetsTest, RuncKeepsItsTimingDependentMembers) {
 
 TEST(RuntimePresetsTest, NoneIsEmptyEverywhere) {
   for (const ArchInfo& info : AllArchInfos()) {
+    EXPECT_EQ(RuntimeHostArch(ContainerRuntime::kNone, info.arch),
+              std::nullopt);
     EXPECT_THAT(RuntimePreset(ContainerRuntime::kNone, info.arch), IsEmpty());
     EXPECT_TRUE(RuntimePresetAvailable(ContainerRuntime::kNone, info.arch));
   }
   EXPECT_EQ(RuntimePresetMeasuredWith(ContainerRuntime::kNone), "");
 }
 
-TEST(RuntimePresetsTest, NoPresetFor32BitArches) {
+// 32-bit containers run on 64-bit hosts, whose runtime makes the preset's
+// syscalls with the host's arch: the same sets.
+TEST(RuntimePresetsTest, ThirtyTwoBitTargetsGetTheHostsPreset) {
   for (ContainerRuntime rt : kRuntimes) {
     for (Arch arch : {Arch::kI386, Arch::kArm}) {
-      EXPECT_FALSE(RuntimePresetAvailable(rt, arch));
-      EXPECT_THAT(RuntimePreset(rt, arch), IsEmpty());
+      EXPECT_TRUE(RuntimePresetAvailable(rt, arch));
+      EXPECT_EQ(RuntimePreset(rt, arch).data(),
+                RuntimePreset(rt, Arch::kX86_64).data());
     }
+    EXPECT_EQ(RuntimeHostArch(rt, Arch::kI386), Arch::kX86_64);
+    EXPECT_EQ(RuntimeHostArch(rt, Arch::kArm), Arch::kArm64);
+    EXPECT_EQ(RuntimeHostArch(rt, Arch::kX86_64), std::nullopt);
+    EXPECT_EQ(RuntimeHostArch(rt, Arch::kArm64), std::nullopt);
+    EXPECT_EQ(ProfileArches(rt, Arch::kI386),
+              (std::vector<Arch>{Arch::kI386, Arch::kX86_64}));
+    EXPECT_EQ(ProfileArches(rt, Arch::kArm64),
+              (std::vector<Arch>{Arch::kArm64}));
     for (Arch arch : kPresetArches) {
       EXPECT_TRUE(RuntimePresetAvailable(rt, arch));
     }

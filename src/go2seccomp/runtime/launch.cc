@@ -624,6 +624,7 @@ Result<LaunchResult> LaunchProgram(const LaunchOptions& options) {
           Result<void> handled = supervisor->HandleOne();
           if (!handled) {
             report(handled.error().message);
+            supervisor->Close();
             listener_open = false;
           }
         } else if (ev & (POLLHUP | POLLERR | POLLNVAL)) {

@@ -45,6 +45,10 @@
 //     CAP_SYS_ADMIN: set-uid programs no longer gain privileges on exec.
 //   - A filter cannot be removed. Applying twice stacks filters: a call
 //     must be allowed by both.
+//   - A glibc >= 2.35 process that creates threads after Apply() (a cgo Go
+//     program does) must allow rseq: glibc aborts a new thread whose rseq
+//     registration fails ("Fatal glibc error: rseq registration failed",
+//     nptl/pthread_create.c).
 #ifndef GO2SECCOMP_RUNTIME_SANDBOX_H_
 #define GO2SECCOMP_RUNTIME_SANDBOX_H_
 

@@ -162,8 +162,11 @@ Supervisor::Supervisor(int listener, std::vector<sock_filter> verdicts,
                                          sizeof(seccomp_notif_resp)));
 }
 
-Supervisor::~Supervisor() {
+Supervisor::~Supervisor() { Close(); }
+
+void Supervisor::Close() {
   if (listener_ >= 0) close(listener_);
+  listener_ = -1;
 }
 
 Denial Supervisor::Describe(pid_t tid, Arch arch, std::int64_t nr,

@@ -112,6 +112,9 @@ class Supervisor {
   ~Supervisor();
 
   int fd() const { return listener_; }
+  // Closes the listener: calls routed to it fail with ENOSYS from then on
+  // (better than waiting forever for a supervisor that cannot answer).
+  void Close();
 
   // Receives and answers one notification; call when the listener is
   // readable. Errors are for a broken listener (kSystem), not for a target

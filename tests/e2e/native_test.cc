@@ -1,0 +1,123 @@
+// The C side of programs: cgo Go binaries (glibc via cgo: the cgo resolver,
+// os/user) and a plain C program, analysed through ld.so, libc and the NSS
+// modules. Each profile must cover what strace sees the program do, and the
+// program must run under it.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/common/process_util.h"
+
+namespace go2seccomp {
+namespace {
+
+namespace fs = std::filesystem;
+using test_util::RunProgram;
+using test_util::RunResult;
+using test_util::TempDir;
+
+std::set<std::string> Allowed(const fs::path& profile) {
+  std::ifstream in(profile);
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  std::set<std::string> out;
+  if (!j.is_object()) return out;
+  for (const auto& rule : j["syscalls"]) {
+    if (rule.value("action", "") != "SCMP_ACT_ALLOW") continue;
+    for (const auto& n : rule["names"]) out.insert(n.get<std::string>());
+  }
+  return out;
+}
+
+std::string Missing(const std::set<std::string>& observed, const std::set<std::string>& allowed) {
+  std::string s;
+  for (const std::string& n : observed) {
+    if (!allowed.count(n)) s += n + " ";
+  }
+  return s;
+}
+
+struct Prog {
+  std::string name;
+  std::vector<std::string> argv;  // "@" = a scratch path
+  std::string expect;
+};
+
+class NativeTest : public ::testing::TestWithParam<Prog> {};
+
+std::vector<std::string> Expand(std::vector<std::string> v, const fs::path& dir) {
+  for (std::string& a : v) {
+    if (a == "@") a = (dir / "made").string();
+  }
+  return v;
+}
+
+TEST_P(NativeTest, ProfileCoversStraceAndRuns) {
+  const Prog& p = GetParam();
+  TempDir tmp;
+  const fs::path prof = tmp.path() / "p.json";
+  RunResult r = RunProgram({G2S_CLI, p.argv[0], prof.string(), "--runtime", "none"});
+  ASSERT_TRUE(r.exited_ok()) << r.err;
+  EXPECT_NE(r.out.find("libc.so.6"), std::string::npos) << r.out;  // C side analysed
+  const auto allowed = Allowed(prof);
+  if (test_util::StraceAvailable()) {
+    TempDir work;
+    const auto observed = test_util::StraceOwnSyscalls(Expand(p.argv, work.path()), work.path());
+    ASSERT_FALSE(observed.empty());
+    EXPECT_EQ(Missing(observed, allowed), "") << "observed by strace, not in the profile";
+  }
+  if (!test_util::SeccompAvailable()) return;
+  TempDir work;
+  std::vector<std::string> argv = {G2S_CLI, "exec", "--profile", prof.string(), "--"};
+  for (const std::string& a : Expand(p.argv, work.path())) argv.push_back(a);
+  r = RunProgram(argv, work.path());
+  EXPECT_TRUE(r.exited_ok()) << r.exit_code() << "\n" << r.out << r.err;
+  EXPECT_NE(r.out.find(p.expect), std::string::npos) << r.out << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Programs, NativeTest,
+    ::testing::Values(
+        Prog{"cgonet", {G2S_FIXTURE_DIR "/amd64-cgo/cgonet"}, "resolved true hi"},
+        Prog{"cgouser", {G2S_FIXTURE_DIR "/amd64-cgo/cgouser"}, "user true true"},
+        Prog{"libcprog", {G2S_LIBCPROG, "@"}, "ok 1"}),
+    [](const auto& param_info) { return param_info.param.name; });
+
+// The C program's own libc calls are in its profile by call graph, and
+// what it does not call is not: it never opens sockets or forks.
+TEST(NativeFacts, CProgramSyscallsFollowItsCalls) {
+  TempDir tmp;
+  const fs::path prof = tmp.path() / "p.json";
+  RunResult r = RunProgram({G2S_CLI, G2S_LIBCPROG, prof.string(), "--runtime", "none"});
+  ASSERT_TRUE(r.exited_ok()) << r.err;
+  const auto allowed = Allowed(prof);
+  // glibc 2.36's mkdir on x86_64 is mkdir(2) itself; gettid comes from
+  // syscall(SYS_gettid) in the program, through libc's syscall() wrapper
+  // reached over the PLT.
+  for (const char* n : {"mkdir", "sched_getaffinity", "gettid", "write", "exit_group"}) {
+    EXPECT_TRUE(allowed.count(n)) << n;
+  }
+  for (const char* n : {"socket", "connect", "ptrace", "mount", "reboot"}) {
+    EXPECT_FALSE(allowed.count(n)) << n;
+  }
+}
+
+// --root: libraries are looked up in a root filesystem. An empty root has
+// no ld.so: the measured loader group stands in, and the tool says so.
+TEST(NativeFacts, RootWithoutLibrariesFallsBack) {
+  TempDir tmp;
+  fs::create_directories(tmp.path() / "root");
+  const fs::path prof = tmp.path() / "p.json";
+  RunResult r = RunProgram({G2S_CLI, G2S_FIXTURE_DIR "/amd64-cgo/cgouser", prof.string(),
+                            "--runtime", "none", "--root", (tmp.path() / "root").string()});
+  ASSERT_TRUE(r.exited_ok()) << r.err;
+  EXPECT_NE(r.err.find("not found"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("dynamic-loader-startup"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace go2seccomp
