@@ -175,6 +175,10 @@ class Analyzer {
 
  private:
   void AnalyzeFunctions(const std::vector<std::uint32_t>& funcs);
+  int Threads() const {
+    return opt_.threads > 0 ? opt_.threads
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
   // Merges entry locations from a function's sites into the wrapper table;
   // returns true if that function's wrapper locations grew.
   bool UpdateWrapper(std::uint32_t func, const std::vector<EntryLoc>& locs, bool by_name);
@@ -278,7 +282,10 @@ Report Analyzer::Run() {
   }
   decoder_ = std::move(*dec);
 
-  const std::vector<std::uint64_t> candidates = FindSyscallCandidates(p_);
+  const int threads = opt_.threads > 0 ? opt_.threads
+                                       : std::max(1u, std::thread::hardware_concurrency());
+  const CodeIndex index = CodeIndex::Build(p_, threads);
+  const std::vector<std::uint64_t>& candidates = index.syscall_candidates();
   candidate_set_.insert(candidates.begin(), candidates.end());
   std::vector<std::uint32_t> todo;
   for (std::uint64_t c : candidates) {
@@ -291,7 +298,7 @@ Report Analyzer::Run() {
       entries.push_back(addr);
     }
     std::sort(entries.begin(), entries.end());
-    for (const BranchHit& h : FindBranchesTo(p_, entries)) {
+    for (const BranchHit& h : index.BranchesTo(entries)) {
       if (auto f = p_.FuncAt(h.site)) todo.push_back(static_cast<std::uint32_t>(*f));
     }
   }
@@ -328,7 +335,7 @@ Report Analyzer::Run() {
     if (grown.empty()) break;
     std::sort(grown.begin(), grown.end());
     todo.clear();
-    for (const BranchHit& h : FindBranchesTo(p_, grown)) {
+    for (const BranchHit& h : index.BranchesTo(grown)) {
       if (auto f = p_.FuncAt(h.site)) todo.push_back(static_cast<std::uint32_t>(*f));
     }
   }
@@ -411,7 +418,8 @@ void Analyzer::ResolveGlobals() {
     spoil(h.target, h.target + 1, fmt::format("its address is stored in data at {:#x}", h.site));
   }
   std::vector<std::uint32_t> funcs;
-  for (std::uint64_t site : FindCodeReferences(p_, addrs)) {
+  for (const BranchHit& ref : FindCodeReferences(p_, addrs, Threads())) {
+    const std::uint64_t site = ref.site;
     if (auto f = p_.FuncAt(site)) {
       funcs.push_back(static_cast<std::uint32_t>(*f));
     } else {
@@ -601,15 +609,20 @@ void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates)
   std::vector<std::uint64_t> entries;
   for (const auto& [fi, w] : wrappers_) entries.push_back(p_.funcs[fi].entry);
   std::sort(entries.begin(), entries.end());
-  for (const BranchHit& h : FindAddressReferences(p_, entries)) {
-    // A word that nothing refers to cannot be loaded and called through (a
-    // funcval is reached by LEAQ/ADRP of its own address, or from other
-    // data). Small function addresses (arm64 text starts at 0x10000) also
-    // occur as plain numbers in data; this drops those.
-    const std::uint64_t where[] = {h.site};
-    if (FindCodeReferences(p_, where).empty() && FindAddressReferences(p_, where).empty()) {
-      continue;
-    }
+  const std::vector<BranchHit> stored = FindAddressReferences(p_, entries);
+  // A word that nothing refers to cannot be loaded and called through (a
+  // funcval is reached by LEAQ/ADRP of its own address, or from other
+  // data). Small function addresses (arm64 text starts at 0x10000) also
+  // occur as plain numbers in data; this drops those.
+  std::vector<std::uint64_t> wheres;
+  for (const BranchHit& h : stored) wheres.push_back(h.site);
+  std::sort(wheres.begin(), wheres.end());
+  wheres.erase(std::unique(wheres.begin(), wheres.end()), wheres.end());
+  std::set<std::uint64_t> referenced;
+  for (const BranchHit& ref : FindCodeReferences(p_, wheres, Threads())) referenced.insert(ref.target);
+  for (const BranchHit& ref : FindAddressReferences(p_, wheres)) referenced.insert(ref.target);
+  for (const BranchHit& h : stored) {
+    if (!referenced.count(h.site)) continue;
     auto fi = p_.FuncWithEntry(h.target);
     Finding f;
     f.kind = Finding::Kind::kWrapperAddressTaken;

@@ -1,6 +1,10 @@
 #include "go2seccomp/analysis/scan.h"
 
 #include <algorithm>
+#include <array>
+#include <optional>
+#include <atomic>
+#include <thread>
 #include <cstring>
 #include <string_view>
 
@@ -111,7 +115,193 @@ void ScanArmBranches(const Region& r, std::span<const std::uint64_t> targets,
   }
 }
 
+// Which byte values start something the x86 index cares about.
+enum : std::uint8_t { kX86None, kX86Rel32, kX86Escape, kX86Rel8, kX86Int };
+constexpr std::array<std::uint8_t, 256> MakeX86Table() {
+  std::array<std::uint8_t, 256> t{};
+  t[0xe8] = t[0xe9] = kX86Rel32;
+  t[0x0f] = kX86Escape;
+  t[0xeb] = t[0xe3] = kX86Rel8;
+  for (int b = 0x70; b <= 0x7f; ++b) t[b] = kX86Rel8;
+  t[0xcd] = kX86Int;
+  return t;
+}
+constexpr std::array<std::uint8_t, 256> kX86Table = MakeX86Table();
+
+// Function entries as a bitmap over the code's address range.
+class EntrySet {
+ public:
+  EntrySet(const Program& p, std::uint64_t lo, std::uint64_t hi) : lo_(lo), hi_(hi) {
+    bits_.assign((hi - lo) / 64 + 1, 0);
+    for (const Function& f : p.funcs) Add(f.entry);
+    // PLT entries standing for wrappers in other libraries.
+    for (const auto& [entry, locs] : p.external_wrappers) Add(entry);
+  }
+  void Add(std::uint64_t a) {
+    if (a >= lo_ && a < hi_) bits_[(a - lo_) / 64] |= std::uint64_t{1} << ((a - lo_) % 64);
+  }
+  bool Has(std::uint64_t a) const {
+    if (a < lo_ || a >= hi_) return false;
+    return (bits_[(a - lo_) / 64] >> ((a - lo_) % 64)) & 1;
+  }
+
+ private:
+  std::uint64_t lo_, hi_;
+  std::vector<std::uint64_t> bits_;
+};
+
+struct IndexChunk {
+  const Region* region;
+  std::size_t begin, end;  // start positions within the region
+};
+
+void IndexX86(const IndexChunk& c, const EntrySet& entries, std::vector<std::uint64_t>* sys,
+              std::vector<BranchHit>* hits) {
+  const Region& r = *c.region;
+  const std::uint8_t* p = r.bytes.data();
+  const std::size_t n = r.bytes.size();
+  for (std::size_t i = c.begin; i < c.end; ++i) {
+    switch (kX86Table[p[i]]) {
+      case kX86None:
+        break;
+      case kX86Rel32:
+        if (i + 5 <= n) {
+          const std::uint64_t t =
+              r.vaddr + i + 5 + static_cast<std::uint64_t>(static_cast<std::int64_t>(
+                                    static_cast<std::int32_t>(LoadLe32(p + i + 1))));
+          if (entries.Has(t)) hits->push_back({r.vaddr + i, t});
+        }
+        break;
+      case kX86Escape:
+        if (i + 1 < n) {
+          const std::uint8_t b = p[i + 1];
+          if (b == 0x05 || b == 0x34) {
+            sys->push_back(r.vaddr + i);  // SYSCALL, SYSENTER
+          } else if ((b & 0xf0) == 0x80 && i + 6 <= n) {
+            const std::uint64_t t =
+                r.vaddr + i + 6 + static_cast<std::uint64_t>(static_cast<std::int64_t>(
+                                      static_cast<std::int32_t>(LoadLe32(p + i + 2))));
+            if (entries.Has(t)) hits->push_back({r.vaddr + i, t});
+          }
+        }
+        break;
+      case kX86Rel8:
+        if (i + 2 <= n) {
+          const std::uint64_t t = r.vaddr + i + 2 +
+                                  static_cast<std::uint64_t>(static_cast<std::int8_t>(p[i + 1]));
+          if (entries.Has(t)) hits->push_back({r.vaddr + i, t});
+        }
+        break;
+      case kX86Int:
+        if (i + 1 < n && p[i + 1] == 0x80) sys->push_back(r.vaddr + i);
+        break;
+    }
+  }
+}
+
+void IndexWords(const Program& prog, const IndexChunk& c, const EntrySet& entries,
+                std::vector<std::uint64_t>* sys, std::vector<BranchHit>* hits) {
+  const Region& r = *c.region;
+  const std::uint8_t* p = r.bytes.data();
+  std::size_t i = c.begin + (4 - (r.vaddr + c.begin) % 4) % 4;
+  for (; i + 4 <= r.bytes.size() && i < c.end; i += 4) {
+    const std::uint32_t w = LoadLe32(p + i);
+    const std::uint64_t pc = r.vaddr + i;
+    std::int64_t off;
+    if (prog.arch == Arch::kArm64) {
+      if ((w & 0xffe0001fu) == 0xd4000001u) {
+        sys->push_back(pc);
+        continue;
+      }
+      if ((w & 0x7c000000u) == 0x14000000u) {
+        off = SignExtend(w & 0x3ffffff, 26) * 4;
+      } else if ((w & 0xff000010u) == 0x54000000u || (w & 0x7e000000u) == 0x34000000u) {
+        off = SignExtend((w >> 5) & 0x7ffff, 19) * 4;
+      } else if ((w & 0x7e000000u) == 0x36000000u) {
+        off = SignExtend((w >> 5) & 0x3fff, 14) * 4;
+      } else {
+        continue;
+      }
+    } else {  // arm
+      if ((w & 0x0f000000u) == 0x0f000000u && (w >> 28) != 0xf) {
+        sys->push_back(pc);
+        continue;
+      }
+      if ((w & 0x0e000000u) != 0x0a000000u) continue;
+      off = SignExtend(w & 0xffffff, 24) * 4 + 8;
+    }
+    const std::uint64_t t = pc + static_cast<std::uint64_t>(off);
+    if (entries.Has(t)) hits->push_back({pc, t});
+  }
+}
+
 }  // namespace
+
+CodeIndex CodeIndex::Build(const Program& program, int threads) {
+  CodeIndex index;
+  if (program.code.empty()) return index;
+  std::uint64_t lo = ~std::uint64_t{0}, hi = 0;
+  for (const Region& r : program.code) {
+    lo = std::min(lo, r.vaddr);
+    hi = std::max(hi, r.vaddr + r.bytes.size());
+  }
+  const EntrySet entries(program, lo, hi);
+  constexpr std::size_t kChunk = 1 << 20;
+  std::vector<IndexChunk> chunks;
+  for (const Region& r : program.code) {
+    for (std::size_t b = 0; b < r.bytes.size(); b += kChunk) {
+      chunks.push_back({&r, b, std::min(r.bytes.size(), b + kChunk)});
+    }
+  }
+  const bool x86 = program.arch == Arch::kX86_64 || program.arch == Arch::kI386;
+  std::vector<std::vector<std::uint64_t>> sys(chunks.size());
+  std::vector<std::vector<BranchHit>> hits(chunks.size());
+  auto work = [&](std::size_t k) {
+    if (x86) {
+      IndexX86(chunks[k], entries, &sys[k], &hits[k]);
+    } else {
+      IndexWords(program, chunks[k], entries, &sys[k], &hits[k]);
+    }
+  };
+  threads = std::max(1, std::min<int>(threads, static_cast<int>(chunks.size())));
+  if (threads == 1) {
+    for (std::size_t k = 0; k < chunks.size(); ++k) work(k);
+  } else {
+    std::atomic<std::size_t> next{0};
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&] {
+        for (std::size_t k; (k = next.fetch_add(1)) < chunks.size();) work(k);
+      });
+    }
+    for (auto& th : pool) th.join();
+  }
+  std::size_t nh = 0;
+  for (const auto& v : hits) nh += v.size();
+  index.by_target_.reserve(nh);
+  for (std::size_t k = 0; k < chunks.size(); ++k) {
+    index.syscalls_.insert(index.syscalls_.end(), sys[k].begin(), sys[k].end());
+    index.by_target_.insert(index.by_target_.end(), hits[k].begin(), hits[k].end());
+  }
+  // Chunks are in address order, so both lists are sorted by address.
+  return index;
+}
+
+std::vector<BranchHit> CodeIndex::BranchesTo(std::span<const std::uint64_t> targets) const {
+  // A few targets per round against all branches: a linear pass is cheaper
+  // than sorting the index by target once.
+  std::vector<BranchHit> out;
+  if (targets.empty()) return out;
+  std::vector<std::uint64_t> sorted(targets.begin(), targets.end());
+  std::sort(sorted.begin(), sorted.end());
+  const std::uint64_t lo = sorted.front(), hi = sorted.back();
+  for (const BranchHit& h : by_target_) {
+    if (h.target >= lo && h.target <= hi && std::binary_search(sorted.begin(), sorted.end(), h.target)) {
+      out.push_back(h);
+    }
+  }
+  return out;
+}
 
 std::vector<std::uint64_t> FindSyscallCandidates(const Program& program) {
   std::vector<std::uint64_t> out;
@@ -175,58 +365,100 @@ std::vector<BranchHit> FindAddressReferences(
   return out;
 }
 
-std::vector<std::uint64_t> FindCodeReferences(const Program& program,
-                                              std::span<const std::uint64_t> addrs) {
-  std::vector<std::uint64_t> out;
-  if (addrs.empty()) return out;
+namespace {
+
+void CodeRefsChunk(const Program& program, const IndexChunk& c,
+                   std::span<const std::uint64_t> addrs, std::vector<BranchHit>* out) {
   const std::uint64_t lo = addrs.front(), hi = addrs.back();
-  auto near = [&](std::uint64_t t) { return t + 8 >= lo && t <= hi + 8; };
-  for (const Region& r : program.code) {
-    const std::uint8_t* p = r.bytes.data();
-    const std::size_t n = r.bytes.size();
-    if (program.arch == Arch::kX86_64 || program.arch == Arch::kI386) {
-      for (std::size_t i = 0; i + 4 <= n; ++i) {
-        const std::uint32_t w = LoadLe32(p + i);
-        // rip-relative: target = end of instruction + disp; the instruction
-        // ends 0, 1, 2 or 4 bytes after the displacement (its immediate).
-        const std::uint64_t after = r.vaddr + i + 4 + static_cast<std::uint64_t>(
-                                                          static_cast<std::int64_t>(
-                                                              static_cast<std::int32_t>(w)));
-        bool hit = false;
-        if (near(after)) {
-          for (std::uint64_t k : {0u, 1u, 2u, 4u}) {
-            if (Has(addrs, after + k)) hit = true;
+  const Region& r = *c.region;
+  const std::uint8_t* p = r.bytes.data();
+  const std::size_t n = r.bytes.size();
+  auto check = [&](std::uint64_t site, std::uint64_t v) {
+    if (v >= lo && v <= hi && Has(addrs, v)) out->push_back({site, v});
+  };
+  if (program.arch == Arch::kX86_64 || program.arch == Arch::kI386) {
+    for (std::size_t i = c.begin; i < c.end && i + 4 <= n; ++i) {
+      const std::uint32_t w = LoadLe32(p + i);
+      // rip-relative: target = end of instruction + disp; the instruction
+      // ends 0, 1, 2 or 4 bytes after the displacement (its immediate).
+      const std::uint64_t after =
+          r.vaddr + i + 4 +
+          static_cast<std::uint64_t>(static_cast<std::int64_t>(static_cast<std::int32_t>(w)));
+      if (after + 4 >= lo && after <= hi) {
+        for (std::uint64_t k : {0u, 1u, 2u, 4u}) check(r.vaddr + i, after + k);
+      }
+      check(r.vaddr + i, w);  // absolute disp32 / imm32
+      if (i + 8 <= n) check(r.vaddr + i, LoadLe64(p + i));
+    }
+    return;
+  }
+  std::size_t i = c.begin + (4 - (r.vaddr + c.begin) % 4) % 4;
+  for (; i < c.end && i + 4 <= n; i += 4) {
+    const std::uint32_t w = LoadLe32(p + i);
+    const std::uint64_t pc = r.vaddr + i;
+    if (program.arch == Arch::kArm64 && (w & 0x9f000000u) == 0x90000000u) {  // ADRP
+      const std::uint64_t imm = ((w >> 29) & 3) | (((w >> 5) & 0x7ffff) << 2);
+      const std::uint64_t page =
+          (pc & ~std::uint64_t{0xfff}) + static_cast<std::uint64_t>(SignExtend(imm, 21) * 4096);
+      if (page + 0x1000 > lo && page <= hi) {
+        // Go's assembler expands a global access into ADRP R27 (REGTMP)
+        // plus one ADD/LDR/STR with an immediate on R27
+        // (cmd/internal/obj/arm64): that second instruction names the exact
+        // address, so a page shared with other variables is not a
+        // reference. Anything else stays a (conservative) reference.
+        const unsigned rd = w & 31;
+        std::optional<std::uint64_t> exact;
+        if (rd == 27 && i + 8 <= n) {
+          const std::uint32_t w2 = LoadLe32(p + i + 4);
+          const unsigned rn = (w2 >> 5) & 31;
+          if (rn == 27 && (w2 & 0x7f800000u) == 0x11000000u) {  // ADD (immediate)
+            const std::uint64_t imm12 = (w2 >> 10) & 0xfff;
+            exact = page + (((w2 >> 22) & 1) ? imm12 << 12 : imm12);
+          } else if (rn == 27 && (w2 & 0x3b000000u) == 0x39000000u) {  // LDR/STR (unsigned imm)
+            const unsigned size = w2 >> 30;
+            const bool vector = (w2 >> 26) & 1;
+            const unsigned scale = vector && ((w2 >> 23) & 1) ? 4 : size;
+            exact = page + (static_cast<std::uint64_t>((w2 >> 10) & 0xfff) << scale);
           }
         }
-        if (w >= lo && w <= hi && Has(addrs, w)) hit = true;  // absolute disp32 / imm32
-        if (!hit && i + 8 <= n) {
-          const std::uint64_t q = LoadLe64(p + i);
-          if (q >= lo && q <= hi && Has(addrs, q)) hit = true;
+        for (auto it = std::lower_bound(addrs.begin(), addrs.end(), page);
+             it != addrs.end() && (*it & ~std::uint64_t{0xfff}) == page; ++it) {
+          // An access of up to 16 bytes at *exact may overlap the variable.
+          if (!exact || (*exact + 16 > *it && *exact < *it + 8)) out->push_back({pc, *it});
         }
-        if (hit) out.push_back(r.vaddr + i);
-      }
-    } else {
-      const std::size_t start = (4 - r.vaddr % 4) % 4;
-      for (std::size_t i = start; i + 4 <= n; i += 4) {
-        const std::uint32_t w = LoadLe32(p + i);
-        const std::uint64_t pc = r.vaddr + i;
-        bool hit = false;
-        if (program.arch == Arch::kArm64 && (w & 0x9f000000u) == 0x90000000u) {  // ADRP
-          const std::uint64_t imm = ((w >> 29) & 3) | (((w >> 5) & 0x7ffff) << 2);
-          const std::uint64_t page =
-              (pc & ~std::uint64_t{0xfff}) +
-              static_cast<std::uint64_t>(SignExtend(imm, 21) * 4096);
-          auto it = std::lower_bound(addrs.begin(), addrs.end(), page);
-          hit = it != addrs.end() && (*it & ~std::uint64_t{0xfff}) == page;
-        }
-        if (Has(addrs, w)) hit = true;  // literal pool word (32-bit)
-        if (!hit && i + 8 <= n && Has(addrs, LoadLe64(p + i))) hit = true;
-        if (hit) out.push_back(pc);
       }
     }
+    check(pc, w);  // literal pool word (32-bit)
+    if (i + 8 <= n) check(pc, LoadLe64(p + i));
   }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+}
+
+}  // namespace
+
+std::vector<BranchHit> FindCodeReferences(const Program& program,
+                                          std::span<const std::uint64_t> addrs, int threads) {
+  std::vector<BranchHit> out;
+  if (addrs.empty()) return out;
+  std::vector<IndexChunk> chunks;
+  constexpr std::size_t kChunk = 1 << 20;
+  for (const Region& r : program.code) {
+    for (std::size_t b = 0; b < r.bytes.size(); b += kChunk) {
+      chunks.push_back({&r, b, std::min(r.bytes.size(), b + kChunk)});
+    }
+  }
+  std::vector<std::vector<BranchHit>> parts(chunks.size());
+  threads = std::max(1, std::min<int>(threads, static_cast<int>(chunks.size())));
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t k; (k = next.fetch_add(1)) < chunks.size();) {
+      CodeRefsChunk(program, chunks[k], addrs, &parts[k]);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& th : pool) th.join();
+  for (const auto& part : parts) out.insert(out.end(), part.begin(), part.end());
   return out;
 }
 

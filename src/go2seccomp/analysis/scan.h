@@ -27,6 +27,24 @@ struct BranchHit {
   std::uint64_t target;
 };
 
+// One pass over all code that finds the syscall-instruction candidates and
+// every direct call/jump whose target is a function entry, indexed by
+// target: the wrapper fixpoint then looks callers up instead of scanning
+// the code again each round. Built on `threads` threads (chunks of code).
+class CodeIndex {
+ public:
+  static CodeIndex Build(const Program& program, int threads);
+
+  const std::vector<std::uint64_t>& syscall_candidates() const { return syscalls_; }
+  // Direct branches to any of `targets` (function entries), sorted by site.
+  std::vector<BranchHit> BranchesTo(std::span<const std::uint64_t> targets) const;
+  std::size_t branch_count() const { return by_target_.size(); }
+
+ private:
+  std::vector<std::uint64_t> syscalls_;
+  std::vector<BranchHit> by_target_;  // every branch into a function entry, by site
+};
+
 // Direct calls/jumps whose target is in `targets` (sorted, unique): x86 E8/E9
 // rel32, 0F 8x rel32, EB/7x/E3 rel8; arm64 B/BL imm26, B.cond/CBZ/CBNZ
 // imm19, TBZ/TBNZ imm14; arm B/BL imm24. Sorted by site.
@@ -41,9 +59,10 @@ std::vector<BranchHit> FindAddressReferences(
 // Code addresses that may hold an instruction referring to one of `addrs`
 // (sorted): x86 rip-relative disp32 for every immediate size that can follow
 // it, absolute disp32/imm32/imm64; arm64 ADRP of the page and literal
-// words; arm literal words. Over-approximate, sorted, unique.
-std::vector<std::uint64_t> FindCodeReferences(const Program& program,
-                                              std::span<const std::uint64_t> addrs);
+// words; arm literal words. Over-approximate: (code position, address)
+// pairs in address order of the code.
+std::vector<BranchHit> FindCodeReferences(const Program& program,
+                                          std::span<const std::uint64_t> addrs, int threads = 1);
 
 // NUL-terminated strings in data regions equal to one of `names`.
 std::vector<std::string> FindStrings(const Program& program,

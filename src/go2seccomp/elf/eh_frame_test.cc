@@ -74,5 +74,40 @@ TEST(EhFrameMalformed, FdeWithoutCie) {
   EXPECT_EQ(r.error().code, ErrorCode::kMalformed);
 }
 
+// Found by elf_fuzzer (tests/testdata/corpus/elf/crash-eh-frame-wrapping-range):
+// a pc_range of sdata4 -1 made an FDE whose end wrapped below its begin,
+// breaking the "sorted, non-empty [begin, end)" promise callers rely on.
+TEST(EhFrameMalformed, WrappingRangeIsDropped) {
+  auto le32 = [](std::vector<std::uint8_t>* v, std::uint32_t x) {
+    for (int i = 0; i < 4; ++i) v->push_back(static_cast<std::uint8_t>(x >> (8 * i)));
+  };
+  // CIE: id 0, version 1, "zR", code align 1, data align -8, return
+  // address r16, augmentation data {DW_EH_PE_pcrel|sdata4}, def_cfa r7+8,
+  // padded to 20 bytes.
+  std::vector<std::uint8_t> data;
+  le32(&data, 20);
+  le32(&data, 0);
+  for (std::uint8_t b : std::initializer_list<std::uint8_t>{
+           1, 'z', 'R', 0, 1, 0x78, 16, 1, 0x1b, 0x0c, 7, 8, 0x90, 1, 0, 0}) {
+    data.push_back(b);
+  }
+  auto fde = [&](std::int32_t pc_delta, std::uint32_t range) {
+    const std::size_t at = data.size();
+    le32(&data, 16);
+    le32(&data, static_cast<std::uint32_t>(at + 4));  // back to the CIE
+    le32(&data, static_cast<std::uint32_t>(pc_delta));
+    le32(&data, range);
+    for (int i = 0; i < 4; ++i) data.push_back(0);  // aug length 0, nops
+  };
+  fde(0x100, 0xffffffff);  // sdata4 -1
+  fde(0x100, 8);
+  le32(&data, 0);
+  auto r = ParseEhFrame(data, 0x1000, 8);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_LT((*r)[0].begin, (*r)[0].end);
+  EXPECT_EQ((*r)[0].end - (*r)[0].begin, 8u);
+}
+
 }  // namespace
 }  // namespace go2seccomp::elf
