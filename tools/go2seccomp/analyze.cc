@@ -63,8 +63,13 @@ void AddSettingsOptions(CLI::App* cmd, AnalyzeSettings* s) {
   cmd->add_option("--with", s->with,
                   "Also cover these binaries (programs BINARY runs: seccomp "
                   "filters survive execve, so the profile must allow what "
-                  "they do too). Repeatable.")
-      ->check(CLI::ExistingFile);
+                  "they do too). Repeatable: --with A --with B.")
+      ->check(CLI::ExistingFile)
+      // One binary per --with, so `--with A BIN OUT` leaves BIN and OUT as
+      // the positionals.
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
   cmd->add_flag("--strict", s->strict,
                 "Fail (exit 1, no profile written) if any syscall site could "
                 "not be resolved.");
@@ -99,6 +104,13 @@ void AddSettingsOptions(CLI::App* cmd, AnalyzeSettings* s) {
          "libraries under this directory (a container image's root "
          "filesystem) instead of /.")
       ->check(CLI::ExistingDirectory);
+  cmd->add_flag("--args", s->args,
+                "Add argument filters where every call site passes constants: "
+                "socket domain, ioctl request, prctl option, fcntl command (one "
+                "allow rule per value), clone flags (a masked compare that keeps "
+                "namespace-creating flags out). A syscall with any non-constant "
+                "argument, or also needed by a preset, group or C code, stays "
+                "unconditional.");
   cmd->add_flag("--no-name-rules", s->no_name_rules,
                 "Do not use known Go function names where data flow cannot "
                 "follow the number (see ARCHITECTURE.md); for debugging.");
@@ -121,6 +133,61 @@ void AddGroupSources(const profile::SyscallGroup& group, Arch arch, NameSource::
 
 }  // namespace
 
+// The arguments --args follows: the ones whose values say what a call can
+// do (socket(2) domain, ioctl(2) request, prctl(2) option, fcntl(2)
+// command, clone(2) flags).
+std::set<std::pair<int, int>> TrackedArgs(Arch arch) {
+  std::set<std::pair<int, int>> out;
+  for (auto [name, index] : {std::pair<const char*, int>{"socket", 0}, {"ioctl", 1},
+                             {"prctl", 0}, {"fcntl", 1}, {"fcntl64", 1}, {"clone", 0}}) {
+    if (auto nr = syscalls::NumberOf(arch, name)) out.insert({*nr, index});
+  }
+  return out;
+}
+
+// Namespace-creating clone(2) flags (linux/sched.h): a Go program that
+// never passes them can have them refused by a masked compare.
+constexpr std::uint64_t kCloneNamespaceFlags = 0x00020000 /*NEWNS*/ | 0x02000000 /*NEWCGROUP*/ |
+                                               0x04000000 /*NEWUTS*/ | 0x08000000 /*NEWIPC*/ |
+                                               0x10000000 /*NEWUSER*/ | 0x20000000 /*NEWPID*/ |
+                                               0x40000000 /*NEWNET*/;
+
+// Turns proven argument values into allow rules and takes their names out
+// of the unconditional list. A name also added by a preset, a group or C
+// code keeps its unconditional allow: those callers were not analysed.
+std::vector<profile::Rule> ArgumentRules(
+    const std::map<std::pair<std::string, int>, analysis::ArgValueSet>& info,
+    const ProfileWithProvenance& prov, std::vector<std::string>* names) {
+  std::vector<profile::Rule> rules;
+  std::set<std::string> filtered;
+  for (const auto& [key, values] : info) {
+    const auto& [name, index] = key;
+    if (!values || values->empty() || prov.sources.count(name)) continue;
+    using Op = profile::ArgCondition::Op;
+    const std::uint32_t k = static_cast<std::uint32_t>(index);
+    if (name == "clone") {
+      bool creates_namespaces = false;
+      for (std::uint64_t v : *values) creates_namespaces |= (v & kCloneNamespaceFlags) != 0;
+      if (!creates_namespaces) {
+        rules.push_back(profile::Rule::Make(
+            {name}, profile::Action::Allow(),
+            {profile::ArgCondition::Make(k, Op::kMaskedEqual, kCloneNamespaceFlags, 0)},
+            "go2seccomp --args: no call site creates namespaces"));
+        filtered.insert(name);
+        continue;
+      }
+    }
+    for (std::uint64_t v : *values) {
+      rules.push_back(profile::Rule::Make(
+          {name}, profile::Action::Allow(), {profile::ArgCondition::Make(k, Op::kEqual, v)},
+          fmt::format("go2seccomp --args: argument {} is a constant at every call site", k)));
+    }
+    filtered.insert(name);
+  }
+  std::erase_if(*names, [&](const std::string& n) { return filtered.count(n) > 0; });
+  return rules;
+}
+
 Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
                                            const AnalyzeSettings& s,
                                            AnalyzeSummary* summary) {
@@ -132,6 +199,8 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
   std::vector<std::string> names;
   analysis::Options options;
   options.name_rules = !s.no_name_rules;
+  // (syscall name, argument index) -> constants passed there (--args).
+  std::map<std::pair<std::string, int>, analysis::ArgValueSet> arg_info;
   for (const std::string& path : paths) {
     const auto t0 = std::chrono::steady_clock::now();
     auto loaded = analysis::LoadedBinary::Open(path);
@@ -191,7 +260,20 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
                        GetArchInfo(*arch).name);
     }
     arch = prog.arch;
+    if (s.args) options.tracked_args = TrackedArgs(prog.arch);
     analysis::Report report = analysis::Analyze(prog, options);
+    for (const auto& [key, values] : report.arg_values) {
+      auto name = syscalls::NameOf(prog.arch, key.first);
+      if (!name) continue;
+      auto [it, fresh] = arg_info.try_emplace({std::string(*name), key.second}, values);
+      if (!fresh) {
+        if (!it->second || !values) {
+          it->second.reset();
+        } else {
+          it->second->insert(values->begin(), values->end());
+        }
+      }
+    }
     const double ms = std::chrono::duration<double, std::milli>(
                           std::chrono::steady_clock::now() - t0)
                           .count();
@@ -301,11 +383,14 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
     return MakeError(ErrorCode::kInvalidArgument,
                      "unknown --default-action \"{}\"", s.default_action);
   }
+  std::vector<profile::Rule> arg_rules;
+  if (s.args) arg_rules = ArgumentRules(arg_info, out, &names);
   profile::ProfileBuilder b;
   b.DefaultAction(*deny)
       .Arches(profile::ProfileArches(*runtime, *arch))
       .Allow(profile::AlwaysAllowed())
       .Allow(std::span<const std::string>(names));
+  for (profile::Rule& rule : arg_rules) b.Add(std::move(rule));
   G2S_ASSIGN_OR_RETURN(out.profile, b.Build());
   if (s.unknown_enosys) profile::AddEnosysFallbacks(out.profile);
   out.arch = *arch;

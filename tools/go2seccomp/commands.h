@@ -45,6 +45,8 @@ struct AnalyzeSettings {
   // Deny clone3 with ENOSYS rather than the default action when it is not
   // allowed (glibc then falls back to clone).
   bool unknown_enosys = false;
+  // Argument filters where the code proves the values (--args).
+  bool args = false;
 };
 
 // Human-readable lines about what was analysed, and the number of findings

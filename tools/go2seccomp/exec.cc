@@ -258,8 +258,11 @@ void AddExecCommand(CLI::App& app, Runner* run) {
   flags->settings.runtime = "none";
   cmd->add_option("--with", flags->settings.with,
                   "With --analyze: also cover these binaries (programs PROG "
-                  "runs). Repeatable.")
-      ->check(CLI::ExistingFile);
+                  "runs). Repeatable: --with A --with B.")
+      ->check(CLI::ExistingFile)
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
   cmd->add_flag("--strict", flags->settings.strict,
                 "With --analyze: refuse to run if a syscall site is unresolved");
   cmd->add_option("--errno", flags->errno_ret,

@@ -136,8 +136,14 @@ struct FuncResult {
 
 class Env : public FlowEnv {
  public:
-  Env(const Program& p, const std::unordered_map<std::uint64_t, std::vector<EntryLoc>>& w)
-      : p_(p), wrappers_(w) {}
+  Env(const Program& p, const std::unordered_map<std::uint64_t, std::vector<EntryLoc>>& w,
+      const std::unordered_map<std::uint64_t, CallSummary>* summaries = nullptr)
+      : p_(p), wrappers_(w), summaries_(summaries) {}
+  const CallSummary* ArgSummary(std::uint64_t target) const override {
+    if (summaries_ == nullptr) return nullptr;
+    auto it = summaries_->find(target);
+    return it == summaries_->end() ? nullptr : &it->second;
+  }
   std::span<const EntryLoc> WrapperLocs(std::uint64_t target) const override {
     auto it = wrappers_.find(target);
     if (it == wrappers_.end()) return {};
@@ -166,11 +172,14 @@ class Env : public FlowEnv {
  private:
   const Program& p_;
   const std::unordered_map<std::uint64_t, std::vector<EntryLoc>>& wrappers_;
+  const std::unordered_map<std::uint64_t, CallSummary>* summaries_;
 };
 
 class Analyzer {
  public:
-  Analyzer(const Program& p, const Options& o) : p_(p), opt_(o), cfg_(FlowConfigFor(p.arch)) {}
+  Analyzer(const Program& p, const Options& o) : p_(p), opt_(o), cfg_(FlowConfigFor(p.arch)) {
+    cfg_.track_args = !o.tracked_args.empty();
+  }
   Report Run();
 
  private:
@@ -182,6 +191,14 @@ class Analyzer {
   // Merges entry locations from a function's sites into the wrapper table;
   // returns true if that function's wrapper locations grew.
   bool UpdateWrapper(std::uint32_t func, const std::vector<EntryLoc>& locs, bool by_name);
+  // Recomputes a function's CallSummary from its sites; true if it grew.
+  bool UpdateSummary(std::uint32_t func);
+  bool Tracked(int nr, int k) const { return opt_.tracked_args.count({nr, k}) > 0; }
+  bool TracksSyscall(int nr) const {
+    auto it = opt_.tracked_args.lower_bound({nr, -1});
+    return it != opt_.tracked_args.end() && it->first == nr;
+  }
+  void ComputeArgValues(Report* r);
   void Finalize(Report* r, const std::vector<std::uint64_t>& candidates);
   // Values of globals loaded as syscall numbers, for the ones nothing can
   // write (see ResolveGlobals).
@@ -197,6 +214,7 @@ class Analyzer {
   // Wrapper entry address -> locations of the number (what FlowEnv serves).
   std::unordered_map<std::uint64_t, std::vector<EntryLoc>> wrapper_locs_;
   std::map<std::uint32_t, WrapperInfo> wrappers_;
+  std::unordered_map<std::uint64_t, CallSummary> summaries_;  // by entry
   std::set<std::uint32_t> covered_;  // functions whose unresolved sites a name rule covers
   std::set<std::uint64_t> candidate_set_;
   // Global (addr, size) -> its constant value, or why it is not one.
@@ -215,7 +233,7 @@ void Analyzer::AnalyzeFunctions(const std::vector<std::uint32_t>& funcs) {
                                        : std::max(1u, std::thread::hardware_concurrency());
   std::vector<FuncResult> out(funcs.size());
   std::vector<std::vector<Instruction>> scratch(threads);
-  Env env(p_, wrapper_locs_);
+  Env env(p_, wrapper_locs_, cfg_.track_args ? &summaries_ : nullptr);
   ParallelFor(funcs.size(), threads, [&](std::size_t i, int t) {
     const Function& f = p_.funcs[funcs[i]];
     auto& insns = scratch[t];
@@ -269,6 +287,77 @@ bool Analyzer::UpdateWrapper(std::uint32_t func, const std::vector<EntryLoc>& lo
   return grew;
 }
 
+bool Analyzer::UpdateSummary(std::uint32_t func) {
+  auto it = results_.find(func);
+  if (it == results_.end()) return false;
+  auto has_entry = [](const Value& v) {
+    for (const Atom& a : v) {
+      if (a.kind == Atom::Kind::kEntry) return true;
+    }
+    return false;
+  };
+  CallSummary next;
+  bool passthrough = false;
+  for (int k = 0; k < kMaxSyscallArgs; ++k) next.passthrough_args[k] = Value::Bottom();
+  std::map<int, ArgValues> fixed;
+  for (const SiteValue& s : it->second.sites) {
+    if (s.kind != SiteValue::Kind::kSyscall && s.kind != SiteValue::Kind::kWrapperCall &&
+        s.kind != SiteValue::Kind::kArgsCall) {
+      continue;
+    }
+    if (s.nr.is_top()) continue;
+    for (const Atom& a : s.nr) {
+      if (a.kind == Atom::Kind::kEntry && a.entry_mask() == 0 &&
+          s.kind != SiteValue::Kind::kArgsCall) {
+        passthrough = true;
+        for (int k = 0; k < kMaxSyscallArgs; ++k) next.passthrough_args[k].Join(s.args[k]);
+      } else if (a.kind == Atom::Kind::kConst && TracksSyscall(static_cast<int>(a.value))) {
+        const int nr = static_cast<int>(a.value);
+        bool needs_callers = false;
+        for (int k = 0; k < kMaxSyscallArgs; ++k) {
+          needs_callers |= Tracked(nr, k) && has_entry(s.args[k]);
+        }
+        if (!needs_callers) continue;
+        auto [f, inserted] = fixed.try_emplace(nr);
+        if (inserted) {
+          for (int k = 0; k < kMaxSyscallArgs; ++k) f->second[k] = Value::Bottom();
+        }
+        for (int k = 0; k < kMaxSyscallArgs; ++k) {
+          // Only tracked arguments matter to callers; the rest stay Top.
+          f->second[k].Join(Tracked(nr, k) ? s.args[k] : Value::Top());
+        }
+      }
+    }
+  }
+  if (!passthrough) {
+    for (int k = 0; k < kMaxSyscallArgs; ++k) next.passthrough_args[k] = Value::Top();
+  }
+  next.fixed.assign(fixed.begin(), fixed.end());
+  if (!passthrough && next.fixed.empty()) return false;
+  const std::uint64_t entry = p_.funcs[func].entry;
+  auto old = summaries_.find(entry);
+  if (old != summaries_.end()) {
+    // Join with what we had: summaries only grow, so the fixpoint ends.
+    bool changed = false;
+    for (int k = 0; k < kMaxSyscallArgs; ++k) {
+      changed |= old->second.passthrough_args[k].Join(next.passthrough_args[k]);
+    }
+    for (const auto& [nr, args] : next.fixed) {
+      auto f = std::find_if(old->second.fixed.begin(), old->second.fixed.end(),
+                            [&](const auto& e) { return e.first == nr; });
+      if (f == old->second.fixed.end()) {
+        old->second.fixed.emplace_back(nr, args);
+        changed = true;
+      } else {
+        for (int k = 0; k < kMaxSyscallArgs; ++k) changed |= f->second[k].Join(args[k]);
+      }
+    }
+    return changed;
+  }
+  summaries_.emplace(entry, std::move(next));
+  return true;
+}
+
 Report Analyzer::Run() {
   Report report;
   report.arch = p_.arch;
@@ -318,10 +407,12 @@ Report Analyzer::Run() {
       for (const SiteValue& s : results_[f].sites) {
         if (s.kind != SiteValue::Kind::kSyscall && s.kind != SiteValue::Kind::kWrapperCall) continue;
         for (const Atom& a : s.nr) {
-          if (a.kind == Atom::Kind::kEntry) locs.push_back(a.loc());
+          // An argument OR'ed with flags is not a syscall number passed on.
+          if (a.kind == Atom::Kind::kEntry && a.entry_mask() == 0) locs.push_back(a.loc());
         }
       }
       if (UpdateWrapper(f, locs, false)) grown.push_back(p_.funcs[f].entry);
+      if (cfg_.track_args && UpdateSummary(f)) grown.push_back(p_.funcs[f].entry);
     }
     if (grown.empty() && opt_.name_rules && !names_applied) {
       // The data flow has converged: let the name rules add what it cannot
@@ -334,6 +425,7 @@ Report Analyzer::Run() {
     }
     if (grown.empty()) break;
     std::sort(grown.begin(), grown.end());
+    grown.erase(std::unique(grown.begin(), grown.end()), grown.end());
     todo.clear();
     for (const BranchHit& h : index.BranchesTo(grown)) {
       if (auto f = p_.FuncAt(h.site)) todo.push_back(static_cast<std::uint32_t>(*f));
@@ -484,6 +576,63 @@ void Analyzer::ResolveGlobals() {
   }
 }
 
+// For each tracked (syscall, argument): the constants all its sites pass.
+// A site's argument may be this function's own argument (Entry): then its
+// callers were analysed with the function's CallSummary and contribute
+// kArgsCall sites -- unless the function is also called through a pointer,
+// where nobody saw the argument. Anything else not constant poisons the set.
+void Analyzer::ComputeArgValues(Report* r) {
+  std::vector<std::uint64_t> entries;
+  for (const auto& [entry, sum] : summaries_) entries.push_back(entry);
+  std::sort(entries.begin(), entries.end());
+  std::set<std::uint64_t> pointer_called;
+  for (const BranchHit& h : FindAddressReferences(p_, entries)) pointer_called.insert(h.target);
+  for (const auto& [nr, uses] : r->uses) {
+    for (int k = 0; k < kMaxSyscallArgs; ++k) {
+      if (!Tracked(nr, k)) continue;
+      ArgValueSet set = std::set<std::uint64_t>{};
+      for (const SyscallUse& u : uses) {
+        if (u.how == Resolution::kVdsoFallback) set.reset();  // no site to look at
+      }
+      r->arg_values[{nr, k}] = set;
+    }
+  }
+  for (const auto& [fi, res] : results_) {
+    const std::uint64_t entry = p_.funcs[fi].entry;
+    for (const SiteValue& s : res.sites) {
+      if (s.kind != SiteValue::Kind::kSyscall && s.kind != SiteValue::Kind::kWrapperCall &&
+          s.kind != SiteValue::Kind::kArgsCall) {
+        continue;
+      }
+      if (s.nr.is_top()) continue;
+      for (const Atom& a : s.nr) {
+        if (a.kind != Atom::Kind::kConst) continue;
+        const int nr = static_cast<int>(static_cast<std::int32_t>(a.value));
+        for (int k = 0; k < kMaxSyscallArgs; ++k) {
+          auto it = r->arg_values.find({nr, k});
+          if (it == r->arg_values.end() || !it->second) continue;
+          const Value& v = s.args[k];
+          if (v.is_top()) {
+            it->second.reset();
+            continue;
+          }
+          for (const Atom& arg : v) {
+            if (arg.kind == Atom::Kind::kConst) {
+              it->second->insert(static_cast<std::uint64_t>(arg.value));
+            } else if (arg.kind == Atom::Kind::kEntry && summaries_.count(entry) &&
+                       !pointer_called.count(entry)) {
+              // resolved at the callers (their kArgsCall sites)
+            } else {
+              it->second.reset();
+              break;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates) {
   ResolveGlobals();
   const std::string_view nr_reg = GetArchInfo(p_.arch).syscall_nr_register;
@@ -565,6 +714,9 @@ void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates)
             } else if (a.kind == Atom::Kind::kStackAddr && !covered) {
               AddFinding(r, Finding::Kind::kUnresolvedNumber, s.pc,
                          fmt::format("{} is a stack address", via));
+            } else if (a.kind == Atom::Kind::kEntry && a.entry_mask() != 0 && !covered) {
+              AddFinding(r, Finding::Kind::kUnresolvedNumber, s.pc,
+                         fmt::format("{} is an argument OR'ed with {:#x}", via, a.entry_mask()));
             }
             // kEntry: this function is a wrapper; its callers resolve it.
           }
@@ -582,6 +734,7 @@ void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates)
           break;
         case SiteValue::Kind::kUndecodable:
         case SiteValue::Kind::kMisalignedBranch:
+        case SiteValue::Kind::kArgsCall:  // arguments only (ComputeArgValues)
           break;  // judged against the candidates below
       }
     }
@@ -668,6 +821,7 @@ void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates)
   }
   std::sort(r->findings.begin(), r->findings.end(),
             [](const Finding& a, const Finding& b) { return a.pc < b.pc; });
+  if (cfg_.track_args) ComputeArgValues(r);
   stats_.functions_analyzed = results_.size();
   r->stats = stats_;
 }

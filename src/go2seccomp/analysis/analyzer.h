@@ -42,7 +42,15 @@ struct Options {
   bool name_rules = true;
   // Worker threads for decoding and per-function analysis; 0 = hardware.
   int threads = 0;
+  // Follow these syscall arguments (syscall number, argument index) from
+  // their sites through the functions that pass them on, for argument
+  // filters (`--args`). Empty: no argument tracking (the default, cheaper).
+  std::set<std::pair<int, int>> tracked_args;
 };
+
+// The values one tracked syscall argument can take over all the sites that
+// make the syscall; nullopt when some site passes something not constant.
+using ArgValueSet = std::optional<std::set<std::uint64_t>>;
 
 // How a syscall number was established.
 enum class Resolution : std::uint8_t {
@@ -108,6 +116,9 @@ struct Report {
   std::map<int, std::vector<SyscallUse>> uses;  // syscall number -> uses
   std::vector<Finding> findings;
   std::vector<WrapperInfo> wrappers;
+  // With Options::tracked_args: for each tracked (syscall, index) that the
+  // program uses, the constants every site passes (see ArgValueSet).
+  std::map<std::pair<int, int>, ArgValueSet> arg_values;
   Stats stats;
 
   std::set<int> Numbers() const;

@@ -36,6 +36,7 @@ std::string Value::ToString() const {
         break;
       case Atom::Kind::kEntry:
         s += a.loc().ToString();
+        if (a.entry_mask()) s += fmt::format("|{:#x}", a.entry_mask());
         break;
       case Atom::Kind::kStackAddr:
         s += fmt::format("&sp{:+#x}", a.value);
@@ -57,15 +58,21 @@ FlowConfig FlowConfigFor(Arch arch) {
   c.ptr_size = info.ptr_size;
   switch (arch) {
     case Arch::kX86_64:
+      c.nr_reg = 0;      // AX
+      c.frame_reg = 5;   // BP: Go's amd64 frame pointer (framepointer_enabled)
+      c.arg_regs = {7, 6, 2, 10, 8, 9};  // DI SI DX R10 R8 R9 (syscall ABI)
+      break;
     case Arch::kI386:
       c.nr_reg = 0;  // AX
       // BP is an ordinary allocatable register on 386 (gp = "AX CX DX BX BP
       // SI DI", cmd/compile/internal/ssa/gen/386Ops.go): no frame pointer
       // (runtime2.go framepointer_enabled is amd64/arm64 only).
       c.frame_reg = disasm::kNoReg;
+      c.arg_regs = {3, 1, 2, 6, 7, 5};  // BX CX DX SI DI BP (int $0x80 ABI)
       break;
     case Arch::kArm64:
       c.nr_reg = 8;      // X8 (Linux arm64 syscall ABI)
+      c.arg_regs = {0, 1, 2, 3, 4, 5};
       c.frame_reg = 29;  // FP
       c.asm_temp_reg = 27;
       break;
@@ -73,6 +80,7 @@ FlowConfig FlowConfigFor(Arch arch) {
       c.nr_reg = 7;  // R7 (EABI)
       c.frame_reg = disasm::kNoReg;
       c.asm_temp_reg = 11;  // REGTMP (cmd/internal/obj/arm a.out.go)
+      c.arg_regs = {0, 1, 2, 3, 4, 5};
       break;
   }
   return c;
@@ -364,6 +372,11 @@ class Flow_ {
       case OpKind::kClobber:
         WriteOperand(s, op.dst, Value::Top());
         break;
+      case OpKind::kOrImm: {
+        Value v = ReadOperand(*s, op.src);
+        WriteOperand(s, op.dst, v.Or(op.imm));
+        break;
+      }
     }
   }
 
@@ -383,21 +396,62 @@ class Flow_ {
     }
     std::int64_t sp;
     if (!s.regs[disasm::kSp].IsSingleStackAddr(&sp)) return Value::Top();
-    return ReadSlot(s, sp + callee_entry_delta + loc.value, cfg_.ptr_size);
+    const std::int64_t off = sp + callee_entry_delta + loc.value;
+    Value v = ReadSlot(s, off, cfg_.ptr_size);
+    if (v.is_top()) {
+      // A 32-bit argument stored with a 32-bit move (MOVL $flags, 0(SP)):
+      // the callee reads it with a 32-bit load too (syscall numbers, flags),
+      // which zero-extends, so the low word is the value it sees.
+      v = ReadSlot(s, off, 4);
+    }
+    return v;
+  }
+
+  // A summary value (atoms over the callee's entry) as seen at this call.
+  Value Substitute(const State& s, const Value& v, std::int64_t delta) const {
+    if (v.is_top()) return Value::Top();
+    Value out = Value::Bottom();
+    for (const Atom& a : v) {
+      if (a.kind == Atom::Kind::kConst) {
+        out.Join(Value::Const(a.value));
+      } else if (a.kind == Atom::Kind::kEntry) {
+        const Value at_call = EvalLoc(s, a.loc(), delta);
+        out.Join(a.entry_mask() ? at_call.Or(a.entry_mask()) : at_call);
+      } else {
+        return Value::Top();
+      }
+    }
+    return out;
   }
 
   void RecordWrapperSite(const State& s, const Instruction& insn, bool tail,
                          bool record, FunctionFlow* out) const {
     if (!record) return;
     auto locs = env_.WrapperLocs(insn.target);
-    if (locs.empty()) return;
+    const CallSummary* sum = cfg_.track_args ? env_.ArgSummary(insn.target) : nullptr;
+    if (locs.empty() && sum == nullptr) return;
     // The callee's entry SP is ours minus the return address a CALL pushes;
     // a tail jump leaves SP where it is.
     const std::int64_t delta = tail ? 0 : -cfg_.call_push;
-    Value nr = Value::Bottom();
-    for (const EntryLoc& loc : locs) nr.Join(EvalLoc(s, loc, delta));
-    out->sites.push_back(
-        SiteValue{insn.address, SiteValue::Kind::kWrapperCall, insn.target, tail, nr});
+    if (!locs.empty()) {
+      Value nr = Value::Bottom();
+      for (const EntryLoc& loc : locs) nr.Join(EvalLoc(s, loc, delta));
+      SiteValue site{insn.address, SiteValue::Kind::kWrapperCall, insn.target, tail, nr, {}};
+      if (sum != nullptr) {
+        for (int k = 0; k < kMaxSyscallArgs; ++k) {
+          site.args[k] = Substitute(s, sum->passthrough_args[k], delta);
+        }
+      }
+      out->sites.push_back(site);
+    }
+    if (sum != nullptr) {
+      for (const auto& [nr, args] : sum->fixed) {
+        SiteValue site{insn.address, SiteValue::Kind::kArgsCall, insn.target, tail,
+                       Value::Const(nr), {}};
+        for (int k = 0; k < kMaxSyscallArgs; ++k) site.args[k] = Substitute(s, args[k], delta);
+        out->sites.push_back(site);
+      }
+    }
   }
 
   void ApplyCall(State* s, const Instruction& insn) const {
@@ -528,10 +582,14 @@ State Flow_::RunBlock(int b, State s, bool record, FunctionFlow* out,
         if (record) {
           if (insn.trap_imm != 0 && cfg_.arch != Arch::kX86_64 && cfg_.arch != Arch::kI386) {
             out->sites.push_back(SiteValue{insn.address, SiteValue::Kind::kBadTrap, 0, false,
-                                           Value::Const(insn.trap_imm)});
+                                           Value::Const(insn.trap_imm), {}});
           } else {
-            out->sites.push_back(SiteValue{insn.address, SiteValue::Kind::kSyscall, 0, false,
-                                           s.regs[cfg_.nr_reg].Truncated(4)});
+            SiteValue site{insn.address, SiteValue::Kind::kSyscall, 0, false,
+                           s.regs[cfg_.nr_reg].Truncated(4), {}};
+            if (cfg_.track_args) {
+              for (int k = 0; k < kMaxSyscallArgs; ++k) site.args[k] = s.regs[cfg_.arg_regs[k]];
+            }
+            out->sites.push_back(site);
           }
         }
         ApplyOps(&s, insn);
@@ -540,7 +598,7 @@ State Flow_::RunBlock(int b, State s, bool record, FunctionFlow* out,
       case Flow::kForeignSyscall:
         if (record) {
           out->sites.push_back(SiteValue{insn.address, SiteValue::Kind::kForeignSyscall, 0,
-                                         false, s.regs[cfg_.nr_reg].Truncated(4)});
+                                         false, s.regs[cfg_.nr_reg].Truncated(4), {}});
         }
         ApplyOps(&s, insn);
         break;
@@ -577,7 +635,7 @@ State Flow_::RunBlock(int b, State s, bool record, FunctionFlow* out,
       case Flow::kInvalid:
         if (record) {
           out->sites.push_back(SiteValue{insn.address, SiteValue::Kind::kUndecodable, 0, false,
-                                         Value::Top()});
+                                         Value::Top(), {}});
         }
         return s;
     }
@@ -757,7 +815,8 @@ FunctionFlow Flow_::Run() {
       }
       if (insn.flow == Flow::kSyscall || insn.flow == Flow::kForeignSyscall ||
           ((insn.flow == Flow::kCall || (direct && !InFunction(insn.target))) &&
-           !env_.WrapperLocs(insn.target).empty())) {
+           (!env_.WrapperLocs(insn.target).empty() ||
+            (cfg_.track_args && env_.ArgSummary(insn.target) != nullptr)))) {
         interesting[b] = true;
       }
       if (insn.flow == Flow::kIndirectJump) {
@@ -894,7 +953,7 @@ FunctionFlow Flow_::Run() {
   effects_ = nullptr;
   for (std::size_t i : misaligned_) {
     out.sites.push_back(SiteValue{insns_[i].address, SiteValue::Kind::kMisalignedBranch, 0,
-                                  false, Value::Top()});
+                                  false, Value::Top(), {}});
   }
   return out;
 }

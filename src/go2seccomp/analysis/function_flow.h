@@ -25,6 +25,7 @@
 #ifndef GO2SECCOMP_ANALYSIS_FUNCTION_FLOW_H_
 #define GO2SECCOMP_ANALYSIS_FUNCTION_FLOW_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -35,6 +36,21 @@
 #include "go2seccomp/disasm/instruction.h"
 
 namespace go2seccomp::analysis {
+
+inline constexpr int kMaxSyscallArgs = 6;
+using ArgValues = std::array<Value, kMaxSyscallArgs>;
+
+// What a function hands on to syscalls, in terms of its own entry state
+// (analyzer.cc builds these; only with argument tracking, `--args`).
+struct CallSummary {
+  // When the function is a wrapper (its syscall number comes from its
+  // argument): the arguments it passes with that number.
+  ArgValues passthrough_args;
+  // Syscalls with a constant number whose tracked arguments come from this
+  // function's own arguments (syscall.Socket(domain, ...) makes socket with
+  // its first argument): those are resolved at its callers.
+  std::vector<std::pair<int, ArgValues>> fixed;
+};
 
 struct FlowConfig {
   Arch arch = Arch::kX86_64;
@@ -55,6 +71,10 @@ struct FlowConfig {
   // Record GlobalEffects (stores to constant addresses, constants that may
   // be addresses) for the read-only-global check.
   bool audit_globals = false;
+  // Record the syscall arguments at each site (SiteValue::args), for
+  // argument filters; the registers the kernel takes them in.
+  bool track_args = false;
+  std::array<disasm::Reg, kMaxSyscallArgs> arg_regs{};
 };
 
 FlowConfig FlowConfigFor(Arch arch);
@@ -91,6 +111,9 @@ class FlowEnv {
   // or tail jump that could lead to one: __libc_fatal, abort): the code
   // after a call to it belongs to another path.
   virtual bool MayReturn(std::uint64_t /*target*/) const { return true; }
+  // With argument tracking: what the function entered at `target` passes
+  // on to syscalls; nullptr if nothing.
+  virtual const CallSummary* ArgSummary(std::uint64_t /*target*/) const { return nullptr; }
 };
 
 struct SiteValue {
@@ -101,12 +124,15 @@ struct SiteValue {
     kBadTrap,         // SVC/SWI with a non-zero immediate
     kUndecodable,     // bytes inside the function that do not decode
     kMisalignedBranch,  // a branch into the middle of a decoded instruction
+    kArgsCall,        // call to a function whose CallSummary::fixed makes
+                      // syscall `nr` with arguments from this call
   };
   std::uint64_t pc = 0;
   Kind kind = Kind::kSyscall;
-  std::uint64_t callee = 0;  // kWrapperCall
+  std::uint64_t callee = 0;  // kWrapperCall, kArgsCall
   bool tail = false;         // kWrapperCall through a jump
   Value nr;
+  ArgValues args;  // FlowConfig::track_args only; Top otherwise
 };
 
 // What a function does to memory at constant addresses, for deciding

@@ -86,6 +86,11 @@ class Asm {
 
 class FakeEnv : public FlowEnv {
  public:
+  std::map<std::uint64_t, CallSummary> summaries;
+  const CallSummary* ArgSummary(std::uint64_t t) const override {
+    auto it = summaries.find(t);
+    return it == summaries.end() ? nullptr : &it->second;
+  }
   std::map<std::uint64_t, std::vector<EntryLoc>> wrappers;
   std::map<std::uint64_t, std::uint32_t> args;
   std::span<const EntryLoc> WrapperLocs(std::uint64_t t) const override {
@@ -100,9 +105,12 @@ class FakeEnv : public FlowEnv {
   }
 };
 
-FunctionFlow RunFlow(Asm& a, const FakeEnv& env, Arch arch = Arch::kX86_64) {
+FunctionFlow RunFlow(Asm& a, const FakeEnv& env, Arch arch = Arch::kX86_64,
+                     bool track_args = false) {
   const auto& v = a.insns();
-  return AnalyzeInstructions(v, v.front().address, a.pc(), FlowConfigFor(arch), env);
+  FlowConfig cfg = FlowConfigFor(arch);
+  cfg.track_args = track_args;
+  return AnalyzeInstructions(v, v.front().address, a.pc(), cfg, env);
 }
 
 std::vector<std::int64_t> Consts(const Value& v) {
@@ -428,6 +436,51 @@ TEST(FunctionFlowTest, UnreachableSiteIsReportedAsTop) {
   auto f = RunFlow(a, env);
   ASSERT_EQ(f.sites.size(), 1u);
   EXPECT_EQ(Consts(f.sites[0].nr), std::vector<std::int64_t>{39});
+}
+
+// runtime·clone (sys_linux_amd64.s): MOVL flags+0(FP), DI; ORQ
+// $CLONE_SETTLS, DI; MOVL $SYS_clone, AX; SYSCALL -- the flags argument is
+// the caller's flags with a bit added.
+TEST(FunctionFlowTest, ArgumentOrImmediateKeepsTheEntry) {
+  Asm a;
+  a.Load(DI, 8, 4);
+  a.Add().AddOrImm(DI, DI, 0x80000, 8);
+  a.MovImm(AX, 56);
+  a.Syscall();
+  a.Ret();
+  FakeEnv env;
+  auto f = RunFlow(a, env, Arch::kX86_64, /*track_args=*/true);
+  ASSERT_EQ(f.sites.size(), 1u);
+  ASSERT_EQ(f.sites[0].args[0].size(), 1);
+  const Atom& arg = f.sites[0].args[0].atom(0);
+  EXPECT_EQ(arg.kind, Atom::Kind::kEntry);
+  EXPECT_EQ(arg.loc(), EntryLoc::Stack(8));
+  EXPECT_EQ(arg.entry_mask(), 0x80000u);
+}
+
+// runtime.newosproc calls clone with the constant cloneFlags stored at 0(SP)
+// by a 32-bit move; with clone's summary the call site yields the syscall
+// with the flags resolved (and the callee's OR applied).
+TEST(FunctionFlowTest, ArgsCallSubstitutesTheCallersConstants) {
+  Asm a;
+  a.SubSp(0x40);
+  a.Add().AddMove(Operand::Memory(MemRef{SP, disasm::kNoReg, 1, 0}, 4),
+                  Operand::Immediate(0x50f00, 4));
+  a.Call(0x5000);
+  a.Ret();
+  FakeEnv env;
+  CallSummary sum;
+  ArgValues args;
+  args[0] = Value::Entry(EntryLoc::Stack(8)).Or(0x80000);
+  sum.fixed.emplace_back(56, args);
+  env.summaries[0x5000] = sum;
+  env.args[0x5000] = 40;
+  auto f = RunFlow(a, env, Arch::kX86_64, /*track_args=*/true);
+  ASSERT_EQ(f.sites.size(), 1u);
+  EXPECT_EQ(f.sites[0].kind, SiteValue::Kind::kArgsCall);
+  EXPECT_EQ(Consts(f.sites[0].nr), std::vector<std::int64_t>{56});
+  EXPECT_EQ(Consts(f.sites[0].args[0]), std::vector<std::int64_t>{0x50f00 | 0x80000});
+  EXPECT_TRUE(f.sites[0].args[1].is_top());
 }
 
 }  // namespace

@@ -67,7 +67,10 @@ struct Atom {
     a.loc_kind = l.kind;
     return a;
   }
+  // kEntry: the entry value, OR'ed with entry_mask() (the upper 32 bits of
+  // `value`; flags added to an argument, clone(2)'s CLONE_SETTLS).
   EntryLoc loc() const { return EntryLoc{loc_kind, static_cast<std::int32_t>(value)}; }
+  std::uint32_t entry_mask() const { return static_cast<std::uint32_t>(static_cast<std::uint64_t>(value) >> 32); }
   auto operator<=>(const Atom&) const = default;
 };
 static_assert(sizeof(Atom) == 16);
@@ -124,6 +127,28 @@ class Value {
     bool changed = false;
     for (const Atom& a : other) changed |= Insert(a);
     return changed;
+  }
+
+  // The value OR'ed with a constant: exact for constants, and for entry
+  // values as long as the mask fits the 32 bits kept beside the location.
+  Value Or(std::int64_t imm) const {
+    if (top_) return *this;
+    Value r = Bottom();
+    for (const Atom& a : *this) {
+      if (a.kind == Atom::Kind::kConst) {
+        r.Insert(Atom::Make(Atom::Kind::kConst, a.value | imm));
+      } else if (a.kind == Atom::Kind::kEntry &&
+                 (static_cast<std::uint64_t>(imm) >> 32) == 0) {
+        Atom b = a;
+        b.value = static_cast<std::int64_t>(
+            (static_cast<std::uint64_t>(a.entry_mask() | static_cast<std::uint32_t>(imm)) << 32) |
+            static_cast<std::uint32_t>(a.loc().value));
+        r.Insert(b);
+      } else {
+        return Top();
+      }
+    }
+    return r;
   }
 
   // The value plus a constant: constants and stack addresses shift; an

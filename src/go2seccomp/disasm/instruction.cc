@@ -111,6 +111,8 @@ const char* OpName(OpKind kind) {
       return "add";
     case OpKind::kClobber:
       return "clobber";
+    case OpKind::kOrImm:
+      return "or";
   }
   return "?";
 }
@@ -201,6 +203,12 @@ std::string ToString(const Instruction& insn) {
         s.append(" <- ");
         AppendOperand(&s, op.src);
         s.append(" + ");
+        AppendSignedHex(&s, op.imm);
+        break;
+      case OpKind::kOrImm:
+        s.append(" <- ");
+        AppendOperand(&s, op.src);
+        s.append(" | ");
         AppendSignedHex(&s, op.imm);
         break;
       case OpKind::kClobber:

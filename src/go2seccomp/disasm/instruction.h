@@ -110,13 +110,16 @@ enum class OpKind : std::uint8_t {
   kAddImm,
   // dst (register or memory) gets a value the IR does not describe.
   kClobber,
+  // dst(reg) <- src(reg) | imm (OR with an immediate: Go's runtime.clone
+  // adds CLONE_SETTLS to its flags argument this way).
+  kOrImm,
 };
 
 struct MicroOp {
   OpKind kind = OpKind::kClobber;
   Operand dst;
   Operand src;
-  std::int64_t imm = 0;  // kAddImm
+  std::int64_t imm = 0;  // kAddImm, kOrImm
   bool operator==(const MicroOp&) const = default;
 };
 
@@ -188,6 +191,10 @@ struct Instruction {
   }
   void AddAddImm(Reg dst, Reg src, std::int64_t imm, std::uint8_t size = 8) {
     AddOp(MicroOp{OpKind::kAddImm, Operand::Register(dst, size),
+                  Operand::Register(src, size), imm});
+  }
+  void AddOrImm(Reg dst, Reg src, std::int64_t imm, std::uint8_t size = 8) {
+    AddOp(MicroOp{OpKind::kOrImm, Operand::Register(dst, size),
                   Operand::Register(src, size), imm});
   }
   void AddClobber(const Operand& dst) {

@@ -355,6 +355,17 @@ bool ModelData(const ZydisDecodedInstruction& zi,
       }
       return false;
     }
+    case ZYDIS_MNEMONIC_OR: {
+      // OR r, imm (4/8 bytes: zero-extending): flag sets built from
+      // constants, such as runtime.clone's ORQ $CLONE_SETTLS, DI.
+      if (nvis != 2 || !IsReg(op0) || op1.type != ZYDIS_OPERAND_TYPE_IMMEDIATE) return false;
+      Gpr dst;
+      if (!MapGpr(op0.reg.value, &dst) || dst.high8 || (dst.size != 4 && dst.size != 8)) {
+        return false;
+      }
+      out->AddOrImm(dst.reg, dst.reg, Addend(op1, dst.size), dst.size);
+      return true;
+    }
     case ZYDIS_MNEMONIC_INC:
     case ZYDIS_MNEMONIC_DEC: {
       Gpr dst;
