@@ -13,7 +13,10 @@ CLI=$(readlink -f "$1"); shift
 CORPUS=${G2S_CORPUS_DIR:-/root/corpus}
 bins=("$@")
 if [ ${#bins[@]} -eq 0 ]; then
-  for p in deb/trixie-amd64/golang-1.24-go/usr/lib/go-1.24/bin/go \
+  # Unstripped ones first: `go tool objdump` refuses stripped binaries
+  # ("no symbol section") -- the old tool cannot analyse those at all.
+  for p in npm/esbuild-linux-64-0.5.26/package/bin/esbuild \
+           deb/trixie-amd64/golang-1.24-go/usr/lib/go-1.24/bin/go \
            deb/trixie-amd64/golang-1.24-go/usr/lib/go-1.24/pkg/tool/linux_amd64/compile \
            npm/esbuild-linux-x64-0.28.2/package/bin/esbuild \
            deb/trixie-amd64/restic/usr/bin/restic \
@@ -40,9 +43,14 @@ for b in "${bins[@]}"; do
   done
   obj="-"; speed="-"
   if [ -n "$GO" ] && [ "${G2S_BENCH_NO_OBJDUMP:-}" != 1 ]; then
-    t0=$(now); "$GO" tool objdump "$b" > /dev/null 2>&1; t1=$(now)
-    obj=$(( (t1 - t0) / 1000000 ))
-    speed=$(awk -v a="$obj" -v b="$best" 'BEGIN{printf "%.0fx", a / (b > 0 ? b : 1)}')
+    t0=$(now)
+    if "$GO" tool objdump "$b" > /dev/null 2>&1; then
+      t1=$(now)
+      obj=$(( (t1 - t0) / 1000000 ))
+      speed=$(awk -v a="$obj" -v b="$best" 'BEGIN{printf "%.0fx", a / (b > 0 ? b : 1)}')
+    else
+      obj="fails"; speed="(stripped)"
+    fi
   fi
   name=$(echo "$b" | awk -F/ '{n=NF; print $(n-1) "/" $n}' | cut -c1-34)
   printf '%-34s %8.1f %8d %9d %9.0f %8.1f %10s %8s\n' "$name" "$(awk -v s=$size 'BEGIN{print s/1e6}')" \

@@ -187,12 +187,22 @@ TEST_F(BadInputTest, UnsupportedArchitecture) {
   EXPECT_THAT(AnalyzeFails(be, kUnsupported).err, HasSubstr("big-endian"));
 }
 
-TEST_F(BadInputTest, NonGoElfSaysSo) {
-  // A C program: an ELF of a supported arch without a Go symbol table.
+TEST_F(BadInputTest, NonGoElfSaysSoAndIsAnalysedAsC) {
+  // A C program: an ELF of a supported arch without a Go symbol table. It
+  // is not an error (Go programs run C programs, and those need a profile
+  // too): the tool says it is not Go and analyses its machine code as C.
   const fs::path c_prog = dir() / "true";
   fs::copy_file("/bin/true", c_prog);
-  EXPECT_THAT(AnalyzeFails(c_prog, kUnsupported).err,
-              HasSubstr("not a Go binary"));
+  RunResult r = Cli({c_prog.string(), out().string()});
+  ASSERT_EQ(r.exit_code(), 0) << r.err;
+  EXPECT_THAT(r.out + r.err,
+              HasSubstr(c_prog.string() + ": not Go; analysed as C"));
+  std::ifstream in(out());
+  const std::string json{std::istreambuf_iterator<char>(in),
+                         std::istreambuf_iterator<char>()};
+  // true(1) exits through glibc's _exit: exit_group reached from its code.
+  EXPECT_THAT(json, HasSubstr("\"exit_group\""));
+  EXPECT_THAT(json, HasSubstr("SCMP_ARCH_X86_64"));
 }
 
 TEST_F(BadInputTest, PclntabOffsetsPastTheEnd) {

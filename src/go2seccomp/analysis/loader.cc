@@ -84,7 +84,12 @@ Result<LoadedBinary> LoadedBinary::FromBytes(Bytes image, std::string name) {
   }
   auto lines = gosym::LineTable::Parse(loc->bytes, loc->vaddr, loc->file_offset,
                                        loc->text_start);
-  if (!lines) return wrap(lines.error());
+  // Name where the table came from (its section, or the magic scan): a
+  // user holding a corrupt binary wants to know which bytes lied.
+  if (!lines) {
+    return wrap(lines.error().Wrap(fmt::format(
+        "{} at file offset {:#x}", loc->found_by, loc->file_offset)));
+  }
   state->lines = std::move(*lines);
 
   auto bi = gosym::ParseBuildInfo(ef);

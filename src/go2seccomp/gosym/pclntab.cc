@@ -742,9 +742,17 @@ Result<LineTableLocation> FindLineTable(const elf::ElfFile& elf) {
 
 Result<LineTable> ParseLineTable(const elf::ElfFile& elf) {
   G2S_ASSIGN_OR_RETURN(LineTableLocation loc, FindLineTable(elf));
-  return LineTable::Parse(
+  auto table = LineTable::Parse(
       loc.bytes, loc.vaddr, loc.file_offset,
       loc.version >= PclnVersion::k118 ? loc.text_start : std::nullopt);
+  // Name where the table came from (section or magic scan): a user
+  // looking at a corrupt binary wants to know which bytes lied.
+  if (!table) {
+    return Unexpected(std::move(table).error().Wrap(
+        fmt::format("{} at file offset {:#x}", loc.found_by,
+                    loc.file_offset)));
+  }
+  return table;
 }
 
 }  // namespace go2seccomp::gosym
