@@ -122,6 +122,7 @@ TEST_F(SandboxInstallTest, ExportsOnlyTheApiAndNoAnalysis) {
 }
 
 TEST_F(SandboxInstallTest, CAndCxxConsumers) {
+  G2S_SKIP_UNDER_ASAN();
   ASSERT_TRUE(install_.exited_ok());
   const fs::path c = Build(G2S_CC, "c_consumer.c",
                            {"-std=c99", "-pedantic", "-Wall", "-Werror"});
@@ -139,6 +140,7 @@ TEST_F(SandboxInstallTest, CAndCxxConsumers) {
 // The blog's demonstration, with the program sandboxing itself through cgo:
 // it creates the folder, then its exec of /bin/ls is denied.
 TEST_F(SandboxInstallTest, GoProgramSandboxesItselfThroughCgo) {
+  G2S_SKIP_UNDER_ASAN();
   ASSERT_TRUE(install_.exited_ok());
   const fs::path bin = tmp_->path() / "selfsandbox";
   RunResult built = RunProgram(

@@ -260,6 +260,9 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
                        GetArchInfo(*arch).name);
     }
     arch = prog.arch;
+    const double load_ms = std::chrono::duration<double, std::milli>(
+                               std::chrono::steady_clock::now() - t0)
+                               .count();
     if (s.args) options.tracked_args = TrackedArgs(prog.arch);
     analysis::Report report = analysis::Analyze(prog, options);
     for (const auto& [key, values] : report.arg_values) {
@@ -288,6 +291,7 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
     // (a binary for another system without --root), fall back to the
     // loader's measured start-up set, and say so.
     std::size_t native_findings = 0;
+    const auto t_native = std::chrono::steady_clock::now();
     if (auto interp = bin.elf().Interpreter()) {
       analysis::NativeOptions nopt;
       nopt.root = s.root;
@@ -350,11 +354,18 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
                       n.size(), report.findings.size() + native_findings));
       if (s.stats) {
         const auto& st = report.stats;
+        const double native_ms = std::chrono::duration<double, std::milli>(
+                                     std::chrono::steady_clock::now() - t_native)
+                                     .count();
         summary->lines.push_back(fmt::format(
             "  {:.1f} ms; analysed {} functions ({} instructions) in {} rounds; "
             "{} syscall sites, {} wrapper call sites, {} wrappers",
-            ms, st.functions_analyzed, st.instructions, st.rounds, st.syscall_sites,
-            st.wrapper_call_sites, report.wrappers.size()));
+            ms + native_ms, st.functions_analyzed, st.instructions, st.rounds,
+            st.syscall_sites, st.wrapper_call_sites, report.wrappers.size()));
+        summary->lines.push_back(fmt::format(
+            "  phases: load+pclntab {:.1f} ms, code index {:.1f} ms, wrapper "
+            "fixpoint {:.1f} ms, globals+findings {:.1f} ms, C code {:.1f} ms",
+            load_ms, st.index_ms, st.fixpoint_ms, st.finalize_ms, native_ms));
       }
     }
     names.insert(names.end(), n.begin(), n.end());

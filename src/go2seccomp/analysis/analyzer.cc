@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
@@ -373,7 +374,14 @@ Report Analyzer::Run() {
 
   const int threads = opt_.threads > 0 ? opt_.threads
                                        : std::max(1u, std::thread::hardware_concurrency());
+  using Clock = std::chrono::steady_clock;
+  auto ms_since = [](Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+  };
+  auto t = Clock::now();
   const CodeIndex index = CodeIndex::Build(p_, threads);
+  stats_.index_ms = ms_since(t);
+  t = Clock::now();
   const std::vector<std::uint64_t>& candidates = index.syscall_candidates();
   candidate_set_.insert(candidates.begin(), candidates.end());
   std::vector<std::uint32_t> todo;
@@ -431,7 +439,10 @@ Report Analyzer::Run() {
       if (auto f = p_.FuncAt(h.site)) todo.push_back(static_cast<std::uint32_t>(*f));
     }
   }
+  stats_.fixpoint_ms = ms_since(t);
+  t = Clock::now();
   Finalize(&report, candidates);
+  report.stats.finalize_ms = ms_since(t);
   return report;
 }
 

@@ -100,6 +100,7 @@ TEST(SandboxTest, CApiReportsErrors) {
 
 TEST(SandboxTest, ApplyConfinesEveryThread) {
   G2S_REQUIRE_SECCOMP();
+  G2S_SKIP_UNDER_ASAN();
   for (bool all_threads : {true, false}) {
     EXPECT_EQ(InChild([&] {
                 // The other thread is running before Apply() and waits
@@ -146,6 +147,7 @@ TEST(SandboxTest, ApplyConfinesEveryThread) {
 
 TEST(SandboxTest, UnknownEnosysForClone3AndNewerSyscalls) {
   G2S_REQUIRE_SECCOMP();
+  G2S_SKIP_UNDER_ASAN();
   EXPECT_EQ(InChild([] {
               if (!Sandbox().Allow({"write"}).Apply()) return 10;
               if (ErrnoOf(SYS_getppid) != EPERM) return 11;
@@ -177,6 +179,7 @@ TEST(SandboxTest, KillProcessDefault) {
 
 TEST(SandboxTest, ProfileFileAndCApi) {
   G2S_REQUIRE_SECCOMP();
+  G2S_SKIP_UNDER_ASAN();
   test_util::TempDir tmp;
   const std::filesystem::path json = tmp.path() / "p.json";
   std::ofstream(json) << R"({"defaultAction": "SCMP_ACT_ERRNO",

@@ -1,0 +1,169 @@
+// The byte scans against their definitions. The fast paths (the one-pass
+// code index, the SSE2 loops of the x86 scans, chunking over threads) must
+// find exactly what a naive reading of scan.h finds, on any bytes: a missed
+// position would be a syscall site or a reference the analysis never sees.
+#include "go2seccomp/analysis/scan.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+#include <set>
+#include <tuple>
+#include <vector>
+
+namespace go2seccomp::analysis {
+namespace {
+
+using Hits = std::set<std::pair<std::uint64_t, std::uint64_t>>;
+
+Hits ToSet(const std::vector<BranchHit>& v) {
+  Hits s;
+  for (const BranchHit& h : v) s.insert({h.site, h.target});
+  return s;
+}
+
+std::uint32_t Le32(const std::uint8_t* p) {
+  return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
+         static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
+}
+
+// scan.h's FindCodeReferences for x86-64, read literally: at every
+// position, a rip-relative disp32 (any ModRM mod=00 rm=101 before it) for
+// each immediate size 0/1/2/4 after it, the 32-bit word as an absolute
+// address, and the 64-bit word.
+Hits NaiveCodeRefsX86(const Region& r, const std::vector<std::uint64_t>& addrs) {
+  const std::set<std::uint64_t> want(addrs.begin(), addrs.end());
+  Hits out;
+  const std::uint8_t* p = r.bytes.data();
+  const std::size_t n = r.bytes.size();
+  for (std::size_t i = 0; i + 4 <= n; ++i) {
+    const std::uint64_t site = r.vaddr + i;
+    const std::uint32_t w = Le32(p + i);
+    if (i > 0 && (p[i - 1] & 0xc7) == 0x05) {
+      const std::uint64_t after =
+          site + 4 + static_cast<std::uint64_t>(static_cast<std::int64_t>(static_cast<std::int32_t>(w)));
+      for (std::uint64_t k : {0u, 1u, 2u, 4u}) {
+        if (want.count(after + k)) out.insert({site, after + k});
+      }
+    }
+    if (want.count(w)) out.insert({site, w});
+    if (i + 8 <= n) {
+      const std::uint64_t w64 = w | static_cast<std::uint64_t>(Le32(p + i + 4)) << 32;
+      if (want.count(w64)) out.insert({site, w64});
+    }
+  }
+  return out;
+}
+
+struct Fixture {
+  std::vector<std::uint8_t> code;
+  Program prog;
+  std::vector<std::uint64_t> addrs;
+};
+
+// Random code with references to `addrs` planted in every encoding the
+// scan knows, at every alignment, and bytes that look like ModRM and
+// branch opcodes everywhere.
+Fixture MakeFixture(std::uint32_t seed, std::size_t size, std::uint64_t vaddr,
+                    std::vector<std::uint64_t> addrs) {
+  Fixture f;
+  std::mt19937 rng(seed);
+  f.code.resize(size);
+  // Biased towards the bytes the scans look at.
+  const std::uint8_t interesting[] = {0x05, 0x0d, 0x15, 0x3d, 0x0f, 0x05, 0xe8,
+                                      0xe9, 0xeb, 0x74, 0xcd, 0x80, 0x00, 0x01};
+  for (auto& b : f.code) {
+    b = (rng() % 3 == 0) ? interesting[rng() % sizeof(interesting)]
+                         : static_cast<std::uint8_t>(rng());
+  }
+  for (int k = 0; k < 400; ++k) {
+    const std::uint64_t a = addrs[rng() % addrs.size()];
+    const std::size_t at = 1 + rng() % (size - 16);
+    switch (rng() % 3) {
+      case 0: {  // rip-relative, immediate of 0/1/2/4 bytes
+        const std::uint64_t imm = std::vector<std::uint64_t>{0, 1, 2, 4}[rng() % 4];
+        f.code[at - 1] = 0x05 | static_cast<std::uint8_t>((rng() % 8) << 3);
+        const auto disp = static_cast<std::uint32_t>(a - (vaddr + at + 4 + imm));
+        std::memcpy(&f.code[at], &disp, 4);
+        break;
+      }
+      case 1: {  // absolute 32-bit
+        const auto w = static_cast<std::uint32_t>(a);
+        std::memcpy(&f.code[at], &w, 4);
+        break;
+      }
+      default:  // 64-bit immediate
+        std::memcpy(&f.code[at], &a, 8);
+        break;
+    }
+  }
+  f.prog.arch = Arch::kX86_64;
+  f.prog.code.push_back(Region{vaddr, Bytes(f.code.data(), f.code.size())});
+  std::sort(addrs.begin(), addrs.end());
+  addrs.erase(std::unique(addrs.begin(), addrs.end()), addrs.end());
+  f.addrs = std::move(addrs);
+  return f;
+}
+
+class CodeRefsTest : public ::testing::TestWithParam<std::tuple<std::uint32_t, int>> {};
+
+TEST_P(CodeRefsTest, MatchesTheNaiveDefinition) {
+  const auto [seed, threads] = GetParam();
+  // Sizes straddle the 1 MiB chunks and the 16-byte SIMD blocks; address
+  // sets: close together (one 32-bit window), spread over the upper half
+  // boundary (the scalar path), and near the code (rip-relative only).
+  const std::uint64_t vaddr = 0x401000 + seed % 7;
+  const std::vector<std::vector<std::uint64_t>> sets = {
+      {0x158f6e0, 0x158f6e8, 0x16bf500},
+      {0xfffff000, 0x100000010},
+      {vaddr + 0x40, vaddr + 0x1234, 0x7fffffff},
+  };
+  for (std::size_t size : {std::size_t{4}, std::size_t{19}, std::size_t{4099},
+                           std::size_t{(1u << 20) + 37}}) {
+    for (const auto& set : sets) {
+      SCOPED_TRACE(testing::Message() << "size " << size << " first addr " << std::hex << set[0]);
+      Fixture f = MakeFixture(seed, std::max<std::size_t>(size, 32), vaddr, set);
+      f.code.resize(size);
+      f.prog.code[0].bytes = Bytes(f.code.data(), f.code.size());
+      const Hits want = NaiveCodeRefsX86(f.prog.code[0], f.addrs);
+      const Hits got = ToSet(FindCodeReferences(f.prog, f.addrs, threads));
+      EXPECT_EQ(got, want);
+      if (size > 4096) {
+        EXPECT_FALSE(want.empty());  // the planted ones
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, CodeRefsTest,
+                         ::testing::Combine(::testing::Values(1u, 2u, 3u), ::testing::Values(1, 2)));
+
+// The one-pass index (SSE2 on x86-64, chunked over threads) against the
+// plain per-purpose scans.
+TEST(CodeIndexTest, AgreesWithTheSeparateScans) {
+  for (std::uint32_t seed : {7u, 8u}) {
+    Fixture f = MakeFixture(seed, (1u << 20) + 4133, 0x401003, {0x500000});
+    // Function entries every 0x40 bytes or so, some odd.
+    std::mt19937 rng(seed);
+    std::vector<std::uint64_t> entries;
+    for (std::uint64_t a = 0x401003; a < 0x401003 + f.code.size(); a += 16 + rng() % 100) {
+      entries.push_back(a);
+    }
+    for (std::size_t k = 0; k < entries.size(); ++k) {
+      const std::uint64_t end = k + 1 < entries.size() ? entries[k + 1] : 0x401003 + f.code.size();
+      f.prog.funcs.push_back(Function{entries[k], end, "f", 0});
+    }
+    for (int threads : {1, 2}) {
+      const CodeIndex index = CodeIndex::Build(f.prog, threads);
+      EXPECT_EQ(index.syscall_candidates(), FindSyscallCandidates(f.prog));
+      EXPECT_EQ(ToSet(index.BranchesTo(entries)), ToSet(FindBranchesTo(f.prog, entries)));
+      EXPECT_GT(index.branch_count(), 1000u);
+      EXPECT_FALSE(index.syscall_candidates().empty());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace go2seccomp::analysis
