@@ -179,6 +179,24 @@ TEST(FixtureProfiles, ExecChildCoveredWithWith) {
   EXPECT_NE(r.out.find("ran " + Fixture("hello")), std::string::npos) << r.out << r.err;
 }
 
+// execproc names "/bin/true" as a constant: the tool says it may run it,
+// until --with covers it; hello runs nothing and gets no such note.
+TEST(FixtureProfiles, NamesTheProgramsItMayExecute) {
+  TempDir tmp;
+  const std::string out = (tmp.path() / "p.json").string();
+  RunResult r = RunProgram({kCli, Fixture("execproc"), out, "--runtime", "none"});
+  ASSERT_TRUE(r.exited_ok()) << r.err;
+  EXPECT_NE(r.out.find("may execute /bin/true (constant paths in the binary)"),
+            std::string::npos)
+      << r.out;
+  r = RunProgram({kCli, Fixture("execproc"), out, "--runtime", "none", "--with", "/bin/true"});
+  ASSERT_TRUE(r.exited_ok()) << r.err;
+  EXPECT_EQ(r.out.find("may execute"), std::string::npos) << r.out;
+  r = RunProgram({kCli, Fixture("hello"), out, "--runtime", "none"});
+  ASSERT_TRUE(r.exited_ok()) << r.err;
+  EXPECT_EQ(r.out.find("may execute"), std::string::npos) << r.out;
+}
+
 // The blog's demonstration: a syscall outside the profile gets EPERM. The
 // mkdir program under hello's profile cannot create its directory.
 TEST(FixtureProfiles, SyscallOutsideProfileGetsEperm) {

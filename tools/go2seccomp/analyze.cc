@@ -2,6 +2,7 @@
 // analyze a Go binary and write a seccomp profile (Docker/OCI JSON unless
 // --format says otherwise, formats.h). BuildProfile() here is the one place
 // the profile is assembled; `explain` and `diff` use it too (provenance.h).
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include "go2seccomp/analysis/loader.h"
 #include "go2seccomp/analysis/native.h"
 #include "go2seccomp/analysis/report.h"
+#include "go2seccomp/analysis/scan.h"
 #include "go2seccomp/base/file_io.h"
 #include "go2seccomp/profile/builder.h"
 #include "go2seccomp/profile/deny_actions.h"
@@ -117,6 +119,35 @@ void AddSettingsOptions(CLI::App* cmd, AnalyzeSettings* s) {
 }
 
 namespace {
+
+// The programs a binary names by constant path (analysis::FindProgramPaths)
+// that exist as executables under `root`: for each candidate run of
+// file-name bytes, the longest prefix that is one (Go string literals run
+// together in the binary). Absolute paths as the program will see them.
+std::vector<std::string> ExistingPrograms(const std::vector<std::string>& candidates,
+                                          const std::string& root) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  for (const std::string& c : candidates) {
+    const std::size_t dir_end = c.rfind('/') + 1;
+    for (std::size_t len = c.size(); len > dir_end; --len) {
+      const std::string path = c.substr(0, len);
+      std::error_code ec;
+      const fs::path on_disk = root.empty() ? fs::path(path) : fs::path(root) / path.substr(1);
+      const auto st = fs::status(on_disk, ec);
+      if (!ec && fs::is_regular_file(st) &&
+          (st.permissions() & (fs::perms::owner_exec | fs::perms::group_exec |
+                               fs::perms::others_exec)) != fs::perms::none) {
+        out.push_back(path);
+        break;
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 
 // Records why each member of `group` that applies on `arch` is allowed.
 void AddGroupSources(const profile::SyscallGroup& group, Arch arch, NameSource::Kind kind,
@@ -366,6 +397,31 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
             "  phases: load+pclntab {:.1f} ms, code index {:.1f} ms, wrapper "
             "fixpoint {:.1f} ms, globals+findings {:.1f} ms, C code {:.1f} ms",
             load_ms, st.index_ms, st.fixpoint_ms, st.finalize_ms, native_ms));
+      }
+    }
+    // Seccomp filters survive execve: name the programs this one may run
+    // (constant paths in its data that exist here) that the profile does
+    // not cover yet, so the user can add them with --with.
+    const bool execs = std::find(n.begin(), n.end(), "execve") != n.end() ||
+                       std::find(n.begin(), n.end(), "execveat") != n.end();
+    if (summary && execs) {
+      std::vector<std::string> uncovered;
+      for (const std::string& prog_path :
+           ExistingPrograms(analysis::FindProgramPaths(prog), s.root)) {
+        std::error_code ec;
+        const auto canon = std::filesystem::weakly_canonical(prog_path, ec);
+        bool covered = false;
+        for (const std::string& w : paths) {
+          std::error_code ec2;
+          if (!ec && std::filesystem::weakly_canonical(w, ec2) == canon) covered = true;
+        }
+        if (!covered) uncovered.push_back(prog_path);
+      }
+      if (!uncovered.empty()) {
+        summary->lines.push_back(fmt::format(
+            "{}: may execute {} (constant paths in the binary); filters survive execve: "
+            "cover each it runs with --with PATH",
+            path, fmt::join(uncovered, ", ")));
       }
     }
     names.insert(names.end(), n.begin(), n.end());

@@ -344,8 +344,11 @@ bool Analyzer::UpdateSummary(std::uint32_t func) {
       changed |= old->second.passthrough_args[k].Join(next.passthrough_args[k]);
     }
     for (const auto& [nr, args] : next.fixed) {
+      // (A copy: C++20 lambdas cannot capture structured bindings in
+      // clang 14, which builds the fuzzers.)
+      const auto number = nr;
       auto f = std::find_if(old->second.fixed.begin(), old->second.fixed.end(),
-                            [&](const auto& e) { return e.first == nr; });
+                            [&](const auto& e) { return e.first == number; });
       if (f == old->second.fixed.end()) {
         old->second.fixed.emplace_back(nr, args);
         changed = true;

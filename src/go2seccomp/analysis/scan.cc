@@ -574,4 +574,36 @@ std::vector<std::string> FindStrings(const Program& program,
   return out;
 }
 
+std::vector<std::string> FindProgramPaths(const Program& program) {
+  static constexpr std::string_view kDirs[] = {
+      "/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/local/bin/", "/usr/local/sbin/",
+      "/usr/libexec/"};
+  auto name_byte = [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '.' || ch == '_' || ch == '-' || ch == '+';
+  };
+  std::vector<std::string> out;
+  for (const Region& r : program.data) {
+    const std::string_view hay(reinterpret_cast<const char*>(r.bytes.data()), r.bytes.size());
+    for (std::size_t at = hay.find('/'); at != std::string_view::npos; at = hay.find('/', at + 1)) {
+      // A path inside a longer one ("$GOROOT/bin/go", "a/usr/bin/x") is
+      // relative to something else, not a program of the system.
+      if (at > 0 && (name_byte(hay[at - 1]) || hay[at - 1] == '/')) continue;
+      for (std::string_view dir : kDirs) {
+        if (hay.compare(at, dir.size(), dir) != 0) continue;
+        // ("/usr/bin/x" is not also read as "/bin/x": the scan goes on
+        // after the name.)
+        std::size_t end = at + dir.size();
+        while (end < hay.size() && name_byte(hay[end])) ++end;
+        if (end > at + dir.size()) out.emplace_back(hay.substr(at, end - at));
+        at = end - 1;
+        break;
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 }  // namespace go2seccomp::analysis

@@ -68,6 +68,15 @@ std::vector<BranchHit> FindCodeReferences(const Program& program,
 std::vector<std::string> FindStrings(const Program& program,
                                      std::span<const std::string_view> names);
 
+// Absolute paths under the usual program directories (/bin, /sbin,
+// /usr/bin, /usr/sbin, /usr/local/bin, /usr/local/sbin, /usr/libexec) named
+// in data regions: the programs a binary may execute when it passes a
+// constant path (exec.Command("/bin/true")). Go packs string literals end
+// to end without terminators, so each result is the longest run of
+// file-name bytes after the directory; the caller matches prefixes of it
+// against a file system. Sorted, unique.
+std::vector<std::string> FindProgramPaths(const Program& program);
+
 }  // namespace go2seccomp::analysis
 
 #endif  // GO2SECCOMP_ANALYSIS_SCAN_H_

@@ -165,5 +165,21 @@ TEST(CodeIndexTest, AgreesWithTheSeparateScans) {
   }
 }
 
+// Go string literals run together: each path is the longest run of
+// file-name bytes (the caller tries its prefixes); paths inside longer
+// ones are not programs.
+TEST(FindProgramPathsTest, RunsOfNameBytesAfterProgramDirectories) {
+  const std::string data =
+      std::string("\x01/bin/truehello ") + "GOROOT/bin/go" + "(/usr/bin/env)" +
+      "/usr/local/sbin/x+y_z-1.2" + " /bin/" + " /etc/passwd" + " /usr/libexec/helper" +
+      "\xff/bin/true" + " xyz/sbin/init";
+  Program prog;
+  prog.data.push_back(
+      Region{0x1000, Bytes(reinterpret_cast<const std::uint8_t*>(data.data()), data.size())});
+  EXPECT_EQ(FindProgramPaths(prog),
+            (std::vector<std::string>{"/bin/true", "/bin/truehello", "/usr/bin/env",
+                                      "/usr/libexec/helper", "/usr/local/sbin/x+y_z-1.2"}));
+}
+
 }  // namespace
 }  // namespace go2seccomp::analysis
