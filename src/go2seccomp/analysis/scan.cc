@@ -132,26 +132,52 @@ constexpr std::array<std::uint8_t, 256> MakeX86Table() {
 }
 constexpr std::array<std::uint8_t, 256> kX86Table = MakeX86Table();
 
-// Function entries as a bitmap over the code's address range.
+// Function entries as one bitmap per code region (regions may lie far
+// apart: one bitmap over the whole span could need terabytes for a
+// crafted or unusual ELF -- found by the pipeline fuzzer). Entries outside
+// every region are kept in a sorted list.
 class EntrySet {
  public:
-  EntrySet(const Program& p, std::uint64_t lo, std::uint64_t hi) : lo_(lo), hi_(hi) {
-    bits_.assign((hi - lo) / 64 + 1, 0);
+  explicit EntrySet(const Program& p) {
+    for (const Region& r : p.code) {
+      regions_.push_back(Bits{r.vaddr, r.vaddr + r.bytes.size(), {}});
+    }
+    std::sort(regions_.begin(), regions_.end(),
+              [](const Bits& x, const Bits& y) { return x.lo < y.lo; });
+    for (Bits& b : regions_) b.words.assign((b.hi - b.lo) / 64 + 1, 0);
     for (const Function& f : p.funcs) Add(f.entry);
     // PLT entries standing for wrappers in other libraries.
     for (const auto& [entry, locs] : p.external_wrappers) Add(entry);
-  }
-  void Add(std::uint64_t a) {
-    if (a >= lo_ && a < hi_) bits_[(a - lo_) / 64] |= std::uint64_t{1} << ((a - lo_) % 64);
+    std::sort(others_.begin(), others_.end());
   }
   bool Has(std::uint64_t a) const {
-    if (a < lo_ || a >= hi_) return false;
-    return (bits_[(a - lo_) / 64] >> ((a - lo_) % 64)) & 1;
+    if (const Bits* b = Find(a)) return (b->words[(a - b->lo) / 64] >> ((a - b->lo) % 64)) & 1;
+    return !others_.empty() && std::binary_search(others_.begin(), others_.end(), a);
   }
 
  private:
-  std::uint64_t lo_, hi_;
-  std::vector<std::uint64_t> bits_;
+  struct Bits {
+    std::uint64_t lo, hi;
+    std::vector<std::uint64_t> words;
+  };
+  const Bits* Find(std::uint64_t a) const {
+    // Almost always one or two regions: a linear look is the fastest.
+    for (const Bits& b : regions_) {
+      if (a >= b.lo && a < b.hi) return &b;
+    }
+    return nullptr;
+  }
+  void Add(std::uint64_t a) {
+    for (Bits& b : regions_) {
+      if (a >= b.lo && a < b.hi) {
+        b.words[(a - b.lo) / 64] |= std::uint64_t{1} << ((a - b.lo) % 64);
+        return;
+      }
+    }
+    others_.push_back(a);
+  }
+  std::vector<Bits> regions_;
+  std::vector<std::uint64_t> others_;
 };
 
 struct IndexChunk {
@@ -275,12 +301,7 @@ void IndexWords(const Program& prog, const IndexChunk& c, const EntrySet& entrie
 CodeIndex CodeIndex::Build(const Program& program, int threads) {
   CodeIndex index;
   if (program.code.empty()) return index;
-  std::uint64_t lo = ~std::uint64_t{0}, hi = 0;
-  for (const Region& r : program.code) {
-    lo = std::min(lo, r.vaddr);
-    hi = std::max(hi, r.vaddr + r.bytes.size());
-  }
-  const EntrySet entries(program, lo, hi);
+  const EntrySet entries(program);
   constexpr std::size_t kChunk = 1 << 20;
   std::vector<IndexChunk> chunks;
   for (const Region& r : program.code) {

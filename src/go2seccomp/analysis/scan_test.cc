@@ -165,6 +165,27 @@ TEST(CodeIndexTest, AgreesWithTheSeparateScans) {
   }
 }
 
+// Code regions far apart (a crafted ELF: one executable segment at 0x1000,
+// one near the top of the address space) must not make the index allocate
+// for the whole span between them (found by the pipeline fuzzer:
+// tests/testdata/corpus/pipeline/crash-entry-bitmap-span).
+TEST(CodeIndexTest, RegionsFarApart) {
+  // CALL rel32 to the next instruction, SYSCALL: in both regions.
+  const std::vector<std::uint8_t> code = {0xe8, 0x00, 0x00, 0x00, 0x00, 0x0f, 0x05};
+  Program prog;
+  prog.arch = Arch::kX86_64;
+  const std::uint64_t far = 0xfffffffffff00000;
+  prog.code.push_back(Region{0x1000, Bytes(code.data(), code.size())});
+  prog.code.push_back(Region{far, Bytes(code.data(), code.size())});
+  prog.funcs.push_back(Function{0x1000, 0x1000 + code.size(), "a", 0});
+  prog.funcs.push_back(Function{0x1005, 0x1000 + code.size(), "b", 0});
+  prog.funcs.push_back(Function{far + 5, far + code.size(), "c", 0});
+  const CodeIndex index = CodeIndex::Build(prog, 2);
+  EXPECT_EQ(index.syscall_candidates(), (std::vector<std::uint64_t>{0x1005, far + 5}));
+  const std::vector<std::uint64_t> targets = {0x1005, far + 5};
+  EXPECT_EQ(ToSet(index.BranchesTo(targets)), (Hits{{0x1000, 0x1005}, {far, far + 5}}));
+}
+
 // Go string literals run together: each path is the longest run of
 // file-name bytes (the caller tries its prefixes); paths inside longer
 // ones are not programs.
