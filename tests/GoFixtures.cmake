@@ -62,4 +62,23 @@ foreach(name cgonet cgouser)
     VERBATIM)
   list(APPEND _outputs ${out})
 endforeach()
+# An externally linked PIE: GNU ld merges Go's .data.rel.ro.gopclntab into
+# .data.rel.ro, so the table has no section of its own (found by magic
+# scan) and Go's .data/.noptrdata follow it in the same segment, as in
+# Debian's dockerd.
+set(out ${G2S_FIXTURE_DIR}/amd64-cgo/execproc-extpie)
+file(GLOB _deps ${_src}/execproc/*.go)
+add_custom_command(
+  OUTPUT ${out}
+  COMMAND ${CMAKE_COMMAND} -E env
+          CGO_ENABLED=1 GOOS=linux GOARCH=amd64
+          GOCACHE=${PROJECT_BINARY_DIR}/gocache GOPATH=${PROJECT_BINARY_DIR}/gopath
+          GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local GO111MODULE=on
+          ${G2S_GO_EXECUTABLE} build -buildmode=pie -ldflags=-linkmode=external
+          -o ${out} ./execproc
+  WORKING_DIRECTORY ${_src}
+  DEPENDS ${_deps} ${_src}/go.mod
+  COMMENT "go build amd64-cgo/execproc-extpie"
+  VERBATIM)
+list(APPEND _outputs ${out})
 add_custom_target(go_fixtures ALL DEPENDS ${_outputs})

@@ -106,6 +106,23 @@ TEST(NativeFacts, CProgramSyscallsFollowItsCalls) {
   }
 }
 
+// An externally linked PIE has no .gopclntab section: the table is found
+// by magic scan inside .data.rel.ro, and Go's variables follow it in the
+// same segment. They must stay visible (fcntl64Syscall and
+// forkAndExecInChild1's syscall number are read-only variables there), and
+// .dynsym's copies of their addresses are no evidence of a store: 0
+// findings, as for the internally linked build.
+TEST(NativeFacts, ExternallyLinkedPieKeepsItsData) {
+  TempDir tmp;
+  const fs::path prof = tmp.path() / "p.json";
+  RunResult r = RunProgram({G2S_CLI, G2S_FIXTURE_DIR "/amd64-cgo/execproc-extpie",
+                            prof.string(), "--runtime", "none"});
+  ASSERT_TRUE(r.exited_ok()) << r.err;
+  EXPECT_EQ(r.err.find("finding"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("functions: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" syscalls, 0 findings"), std::string::npos) << r.out;
+}
+
 // --root: libraries are looked up in a root filesystem. An empty root has
 // no ld.so: the measured loader group stands in, and the tool says so.
 TEST(NativeFacts, RootWithoutLibrariesFallsBack) {

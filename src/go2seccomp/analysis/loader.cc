@@ -31,15 +31,42 @@ std::optional<bool> RegisterAbi(Arch arch, const std::optional<gosym::GoVersion>
   return arch == Arch::kX86_64 ? v->AtLeast(1, 17) : v->AtLeast(1, 18);
 }
 
-// Splits `r` around [lo, hi) (a region the scans must not look at).
-void AddExcluding(std::vector<Region>* out, Region r, std::uint64_t lo, std::uint64_t hi) {
+// Adds `r` minus the ranges in `skip` (sorted by start, may overlap):
+// regions the scans must not look at.
+void AddExcluding(std::vector<Region>* out, Region r,
+                  const std::vector<std::pair<std::uint64_t, std::uint64_t>>& skip) {
+  std::uint64_t at = r.vaddr;
   const std::uint64_t end = r.vaddr + r.bytes.size();
-  if (hi <= r.vaddr || lo >= end) {
-    out->push_back(r);
-    return;
+  for (const auto& [lo, hi] : skip) {
+    if (hi <= at || lo >= end) continue;
+    if (lo > at) out->push_back(Region{at, r.bytes.subspan(at - r.vaddr, lo - at)});
+    at = std::max(at, hi);
+    if (at >= end) return;
   }
-  if (lo > r.vaddr) out->push_back(Region{r.vaddr, r.bytes.subspan(0, lo - r.vaddr)});
-  if (hi < end) out->push_back(Region{hi, r.bytes.subspan(hi - r.vaddr)});
+  out->push_back(Region{at, r.bytes.subspan(at - r.vaddr)});
+}
+
+// ELF bookkeeping that a loader reads, not the program: symbol and string
+// tables, hashes, relocations, symbol versions, notes. A Go binary linked
+// with -rdynamic (Debian's dockerd) has every package variable's address
+// in .dynsym, which is no evidence that code can reach it through memory.
+bool IsElfMetadata(std::uint32_t type) {
+  switch (type) {
+    case 2:           // SHT_SYMTAB
+    case 3:           // SHT_STRTAB
+    case 4:           // SHT_RELA
+    case 5:           // SHT_HASH
+    case 7:           // SHT_NOTE
+    case 9:           // SHT_REL
+    case 11:          // SHT_DYNSYM
+    case 0x6ffffff6:  // SHT_GNU_HASH
+    case 0x6ffffffd:  // SHT_GNU_verdef
+    case 0x6ffffffe:  // SHT_GNU_verneed
+    case 0x6fffffff:  // SHT_GNU_versym
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace
@@ -115,7 +142,16 @@ Result<LoadedBinary> LoadedBinary::FromBytes(Bytes image, std::string name) {
   // The table itself holds function entry addresses (Go <= 1.17 functab):
   // the address-reference scan must not look there.
   const std::uint64_t tab_lo = lt.table_vaddr();
-  const std::uint64_t tab_hi = tab_lo + loc->bytes.size();
+  // A section is exactly the table; a magic-scan location runs to the end
+  // of its segment, where Go's .data and .noptrdata may follow (externally
+  // linked PIEs such as Debian's dockerd): skip only what the table uses.
+  const bool by_section = loc->found_by != "magic scan";
+  const std::uint64_t tab_hi = tab_lo + (by_section ? loc->bytes.size() : lt.UsedSize());
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> skip = {{tab_lo, tab_hi}};
+  for (const elf::Section& sec : ef.sections()) {
+    if (sec.IsAlloc() && IsElfMetadata(sec.type)) skip.emplace_back(sec.addr, sec.addr + sec.size);
+  }
+  std::sort(skip.begin(), skip.end());
   // Code: the executable sections when the file has section headers (an
   // executable segment also maps the ELF headers and, on arm64 external
   // links, .rodata); otherwise the executable segments. Data: everything
@@ -137,7 +173,7 @@ Result<LoadedBinary> LoadedBinary::FromBytes(Bytes image, std::string name) {
     if (seg.IsExecutable() && !have_exec_sections) {
       p.code.push_back(r);
     } else if (!seg.IsExecutable()) {
-      AddExcluding(&p.data, r, tab_lo, tab_hi);
+      AddExcluding(&p.data, r, skip);
     }
   }
   if (have_exec_sections) {
@@ -151,7 +187,7 @@ Result<LoadedBinary> LoadedBinary::FromBytes(Bytes image, std::string name) {
       if (seg == nullptr || !seg->IsExecutable()) continue;
       auto bytes = ef.ReadVirtual(sec.addr, sec.size);
       if (!bytes) continue;
-      AddExcluding(&p.data, Region{sec.addr, *bytes}, tab_lo, tab_hi);
+      AddExcluding(&p.data, Region{sec.addr, *bytes}, skip);
     }
   }
   std::sort(p.code.begin(), p.code.end(),

@@ -340,6 +340,19 @@ Result<void> LineTable::ParseHeader(std::optional<std::uint64_t> text_start) {
   return {};
 }
 
+std::uint64_t LineTable::UsedSize() const {
+  const std::uint64_t fs = static_cast<std::uint64_t>(EntryFieldSize(version_, ptr_size_));
+  std::uint64_t end = functab_off_ + (2 * nfunc_ + 1) * fs;
+  const std::uint64_t record = FuncData::Size(static_cast<int>(fs));
+  for (const Func& f : funcs_) end = std::max(end, funcdata_.off + f.func_off + record);
+  if (version_ >= PclnVersion::k116) {
+    // funcdata_ runs to the end of bytes(); the others end where the next
+    // header offset starts.
+    for (const Region& r : {funcnametab_, cutab_, filetab_, pctab_}) end = std::max(end, r.end);
+  }
+  return std::min<std::uint64_t>(end, table_.size());
+}
+
 Result<void> LineTable::ParseFuncs() {
   const int fs = EntryFieldSize(version_, ptr_size_);
   const std::uint8_t* base = table_.data();

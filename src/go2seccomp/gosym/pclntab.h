@@ -92,6 +92,14 @@ class LineTable {
   std::uint64_t text_start() const { return text_start_; }
   std::uint64_t table_vaddr() const { return table_vaddr_; }
   Bytes bytes() const { return table_; }
+  // Bytes from the table start that the parsed parts provably occupy: the
+  // header regions bounded by the next one (1.16+), the functab and every
+  // _func record. When the table was found by a magic scan, bytes() runs
+  // to the end of the segment, and the data after the table is still the
+  // program's (Go variables, function values); callers that must skip the
+  // table use this instead. It may fall short of the real end (the last
+  // function's pcdata), never beyond it.
+  std::uint64_t UsedSize() const;
 
   // All functions, sorted by entry (non-decreasing, as the linker wrote them).
   std::span<const Func> funcs() const { return funcs_; }

@@ -354,6 +354,12 @@ TEST_P(PclntabFixtureTest, FindsTableByMagicWhenSectionNameIsHidden) {
     EXPECT_EQ(got->funcs()[i].entry, want->funcs()[i].entry);
     EXPECT_EQ(got->funcs()[i].name, want->funcs()[i].name);
   }
+  // What the table provably uses ends inside the real section, and only
+  // the last function's pcdata (a few bytes) can lie beyond it.
+  const std::uint64_t section_size = want->bytes().size();
+  EXPECT_LE(got->UsedSize(), section_size);
+  EXPECT_GE(got->UsedSize() + 256, section_size);
+  EXPECT_EQ(got->UsedSize(), want->UsedSize());
 }
 
 TEST_P(PclntabFixtureTest, NoTableInANonGoElf) {
