@@ -205,6 +205,9 @@ class Analyzer {
   // write (see ResolveGlobals).
   void ResolveGlobals();
   std::optional<std::uint64_t> ReadData(std::uint64_t addr, int size) const;
+  // Whether a linear sweep of `f` starts an instruction at one of `cands`
+  // (sorted, inside f), or meets bytes that do not decode before the last.
+  bool MayStartInstruction(const Function& f, std::span<const std::uint64_t> cands) const;
   void AddFinding(Report* r, Finding::Kind kind, std::uint64_t pc, std::string detail) const;
 
   const Program& p_;
@@ -388,8 +391,27 @@ Report Analyzer::Run() {
   const std::vector<std::uint64_t>& candidates = index.syscall_candidates();
   candidate_set_.insert(candidates.begin(), candidates.end());
   std::vector<std::uint32_t> todo;
-  for (std::uint64_t c : candidates) {
-    if (auto f = p_.FuncAt(c)) todo.push_back(static_cast<std::uint32_t>(*f));
+  // x86 candidates are byte patterns (0F 05 ...) that also occur inside
+  // other instructions' immediates and displacements; a big function
+  // holding one by chance would be decoded and analysed in full. A
+  // length-only sweep from its entry (Go puts no data in text) settles
+  // whether any candidate starts an instruction first. Bytes that do not
+  // decode before the last candidate keep the function, so Finalize still
+  // reports them.
+  const bool x86 = p_.arch == Arch::kX86_64 || p_.arch == Arch::kI386;
+  for (std::size_t k = 0; k < candidates.size();) {
+    auto f = p_.FuncAt(candidates[k]);
+    if (!f) {
+      ++k;
+      continue;
+    }
+    const Function& fn = p_.funcs[*f];
+    std::size_t last = k;
+    while (last + 1 < candidates.size() && candidates[last + 1] < fn.end) ++last;
+    if (!x86 || MayStartInstruction(fn, {candidates.data() + k, last - k + 1})) {
+      todo.push_back(static_cast<std::uint32_t>(*f));
+    }
+    k = last + 1;
   }
   if (!p_.external_wrappers.empty()) {
     std::vector<std::uint64_t> entries;
@@ -457,6 +479,23 @@ void Analyzer::AddFinding(Report* r, Finding::Kind kind, std::uint64_t pc,
   if (auto i = p_.FuncAt(pc)) f.func = static_cast<std::uint32_t>(*i);
   f.detail = std::move(detail);
   r->findings.push_back(std::move(f));
+}
+
+bool Analyzer::MayStartInstruction(const Function& f,
+                                   std::span<const std::uint64_t> cands) const {
+  auto bytes = p_.CodeAt(f.entry, f.end - f.entry);
+  if (!bytes) return true;  // the full path reports what it cannot read
+  std::size_t k = 0;
+  for (std::uint64_t off = 0; off < bytes->size();) {
+    const std::uint64_t addr = f.entry + off;
+    while (k < cands.size() && cands[k] < addr) ++k;  // inside the last instruction
+    if (k == cands.size()) return false;
+    if (cands[k] == addr) return true;
+    const std::size_t len = decoder_->Length(bytes->subspan(off), addr);
+    if (len == 0) return true;
+    off += len;
+  }
+  return false;
 }
 
 std::optional<std::uint64_t> Analyzer::ReadData(std::uint64_t addr, int size) const {
@@ -763,7 +802,11 @@ void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates)
                  "(C code is not analysed)");
       continue;
     }
-    const FuncResult& res = results_[static_cast<std::uint32_t>(*fi)];
+    // A function never analysed had candidates only inside other
+    // instructions and decoded cleanly up to them (Run's pre-sweep).
+    auto it = results_.find(static_cast<std::uint32_t>(*fi));
+    if (it == results_.end()) continue;
+    const FuncResult& res = it->second;
     for (const auto& [lo, hi] : res.invalid) {
       if (c >= lo && c < hi) {
         AddFinding(r, Finding::Kind::kUndecodable, c,

@@ -30,6 +30,14 @@ class Decoder {
   // length 1 (x86) or 4 (fixed-width ISAs), so a linear sweep can go on.
   virtual void Decode(Bytes code, std::uint64_t address,
                       Instruction* out) const = 0;
+  // The length of the instruction at the start of `code`, or 0 where
+  // Decode would give Flow::kInvalid: instruction boundaries for a linear
+  // sweep without building the IR. The default decodes fully.
+  virtual std::size_t Length(Bytes code, std::uint64_t address) const {
+    Instruction insn;
+    Decode(code, address, &insn);
+    return insn.flow == Flow::kInvalid ? 0 : insn.length;
+  }
 };
 
 // kUnsupported for an arch without a decoder.

@@ -159,6 +159,18 @@ class X86Decoder final : public Decoder {
   void Decode(Bytes code, std::uint64_t address,
               Instruction* out) const override;
 
+  std::size_t Length(Bytes code, std::uint64_t) const override {
+    // Without a context Zydis decodes the instruction but not its operands
+    // (Zydis 4, ZydisDecoderDecodeInstruction): the length at a fraction
+    // of the cost.
+    ZydisDecodedInstruction insn;
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder_, nullptr, code.data(),
+                                                    code.size(), &insn))) {
+      return 0;
+    }
+    return insn.length;
+  }
+
  private:
   const X86Mode mode_;
   ZydisDecoder decoder_;  // read-only after construction: Decode is const
