@@ -405,17 +405,19 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
     const bool execs = std::find(n.begin(), n.end(), "execve") != n.end() ||
                        std::find(n.begin(), n.end(), "execveat") != n.end();
     if (summary && execs) {
+      std::vector<std::filesystem::path> covered;
+      for (const std::string& w : paths) {
+        std::error_code ec;
+        covered.push_back(std::filesystem::weakly_canonical(w, ec));
+      }
       std::vector<std::string> uncovered;
       for (const std::string& prog_path :
            ExistingPrograms(analysis::FindProgramPaths(prog), s.root)) {
         std::error_code ec;
         const auto canon = std::filesystem::weakly_canonical(prog_path, ec);
-        bool covered = false;
-        for (const std::string& w : paths) {
-          std::error_code ec2;
-          if (!ec && std::filesystem::weakly_canonical(w, ec2) == canon) covered = true;
+        if (ec || std::find(covered.begin(), covered.end(), canon) == covered.end()) {
+          uncovered.push_back(prog_path);
         }
-        if (!covered) uncovered.push_back(prog_path);
       }
       if (!uncovered.empty()) {
         summary->lines.push_back(fmt::format(

@@ -698,6 +698,16 @@ void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates)
           raw ? ++stats_.syscall_sites : ++stats_.wrapper_call_sites;
           std::optional<std::size_t> callee;
           if (!raw) callee = p_.FuncWithEntry(s.callee);
+          // A use of syscall `nr` resolved at this site to a constant.
+          auto add_use = [&](int nr, std::string detail) {
+            SyscallUse u;
+            u.pc = s.pc;
+            u.func = fi;
+            u.how = raw ? Resolution::kConstantAtSyscall : Resolution::kConstantToWrapper;
+            u.callee = callee ? static_cast<std::uint32_t>(*callee) : 0;
+            u.detail = std::move(detail);
+            r->uses[nr].push_back(std::move(u));
+          };
           const std::string via =
               raw ? fmt::format("{} at the syscall instruction", nr_reg)
                   : fmt::format("the number passed to {}",
@@ -724,12 +734,7 @@ void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates)
                                        GetArchInfo(p_.arch).name));
                 continue;
               }
-              SyscallUse u;
-              u.pc = s.pc;
-              u.func = fi;
-              u.how = raw ? Resolution::kConstantAtSyscall : Resolution::kConstantToWrapper;
-              u.callee = callee ? static_cast<std::uint32_t>(*callee) : 0;
-              r->uses[nr].push_back(std::move(u));
+              add_use(nr, "");
             } else if (a.kind == Atom::Kind::kGlobal) {
               const auto& g = globals_[{static_cast<std::uint64_t>(a.value), a.size}];
               if (!g.value) {
@@ -753,16 +758,10 @@ void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates)
                                          via, a.value, value, GetArchInfo(p_.arch).name));
                   continue;
                 }
-                SyscallUse u;
-                u.pc = s.pc;
-                u.func = fi;
-                u.how = raw ? Resolution::kConstantAtSyscall : Resolution::kConstantToWrapper;
-                u.callee = callee ? static_cast<std::uint32_t>(*callee) : 0;
-                u.detail = g.stored.empty()
-                               ? fmt::format("read-only variable at {:#x}", a.value)
-                               : fmt::format("variable at {:#x}, only ever set to constants",
-                                             a.value);
-                r->uses[nr].push_back(std::move(u));
+                add_use(nr, g.stored.empty()
+                                ? fmt::format("read-only variable at {:#x}", a.value)
+                                : fmt::format("variable at {:#x}, only ever set to constants",
+                                              a.value));
               }
             } else if (a.kind == Atom::Kind::kStackAddr && !covered) {
               AddFinding(r, Finding::Kind::kUnresolvedNumber, s.pc,

@@ -24,101 +24,6 @@ std::int64_t SignExtend(std::uint64_t v, int bits) {
   return static_cast<std::int64_t>((v ^ m) - m);
 }
 
-void ScanX86Syscalls(const Region& r, std::vector<std::uint64_t>* out) {
-  const std::uint8_t* p = r.bytes.data();
-  const std::size_t n = r.bytes.size();
-  for (std::size_t i = 0; i + 1 < n; ++i) {
-    const std::uint8_t b = p[i];
-    if (b == 0x0f) {
-      // 0F 05 SYSCALL, 0F 34 SYSENTER.
-      if (p[i + 1] == 0x05 || p[i + 1] == 0x34) out->push_back(r.vaddr + i);
-    } else if (b == 0xcd && p[i + 1] == 0x80) {
-      out->push_back(r.vaddr + i);  // INT $0x80
-    }
-  }
-}
-
-// arm64 SVC #imm16: 1101 0100 000 imm16 000 01.
-void ScanArm64Syscalls(const Region& r, std::vector<std::uint64_t>* out) {
-  const std::uint8_t* p = r.bytes.data();
-  const std::size_t start = (4 - r.vaddr % 4) % 4;
-  for (std::size_t i = start; i + 4 <= r.bytes.size(); i += 4) {
-    const std::uint32_t w = LoadLe32(p + i);
-    if ((w & 0xffe0001fu) == 0xd4000001u) out->push_back(r.vaddr + i);
-  }
-}
-
-// arm (A32) SVC/SWI #imm24: cond 1111 imm24.
-void ScanArmSyscalls(const Region& r, std::vector<std::uint64_t>* out) {
-  const std::uint8_t* p = r.bytes.data();
-  const std::size_t start = (4 - r.vaddr % 4) % 4;
-  for (std::size_t i = start; i + 4 <= r.bytes.size(); i += 4) {
-    const std::uint32_t w = LoadLe32(p + i);
-    if ((w & 0x0f000000u) == 0x0f000000u && (w >> 28) != 0xf) {
-      out->push_back(r.vaddr + i);
-    }
-  }
-}
-
-void ScanX86Branches(const Region& r, std::span<const std::uint64_t> targets,
-                     std::vector<BranchHit>* out) {
-  const std::uint8_t* p = r.bytes.data();
-  const std::size_t n = r.bytes.size();
-  const std::uint64_t lo = targets.front(), hi = targets.back();
-  auto check = [&](std::size_t i, std::size_t len, std::int64_t rel) {
-    const std::uint64_t t = r.vaddr + i + len + static_cast<std::uint64_t>(rel);
-    if (t >= lo && t <= hi && Has(targets, t)) out->push_back({r.vaddr + i, t});
-  };
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint8_t b = p[i];
-    if (b == 0xe8 || b == 0xe9) {
-      if (i + 5 <= n) check(i, 5, static_cast<std::int32_t>(LoadLe32(p + i + 1)));
-    } else if (b == 0x0f) {
-      if (i + 6 <= n && (p[i + 1] & 0xf0) == 0x80) {
-        check(i, 6, static_cast<std::int32_t>(LoadLe32(p + i + 2)));
-      }
-    } else if (b == 0xeb || (b & 0xf0) == 0x70 || b == 0xe3) {
-      if (i + 2 <= n) check(i, 2, static_cast<std::int8_t>(p[i + 1]));
-    }
-  }
-}
-
-void ScanArm64Branches(const Region& r, std::span<const std::uint64_t> targets,
-                       std::vector<BranchHit>* out) {
-  const std::uint8_t* p = r.bytes.data();
-  const std::size_t start = (4 - r.vaddr % 4) % 4;
-  const std::uint64_t lo = targets.front(), hi = targets.back();
-  for (std::size_t i = start; i + 4 <= r.bytes.size(); i += 4) {
-    const std::uint32_t w = LoadLe32(p + i);
-    std::int64_t off;
-    if ((w & 0x7c000000u) == 0x14000000u) {  // B, BL
-      off = SignExtend(w & 0x3ffffff, 26) * 4;
-    } else if ((w & 0xff000010u) == 0x54000000u ||  // B.cond
-               (w & 0x7e000000u) == 0x34000000u) {  // CBZ, CBNZ
-      off = SignExtend((w >> 5) & 0x7ffff, 19) * 4;
-    } else if ((w & 0x7e000000u) == 0x36000000u) {  // TBZ, TBNZ
-      off = SignExtend((w >> 5) & 0x3fff, 14) * 4;
-    } else {
-      continue;
-    }
-    const std::uint64_t t = r.vaddr + i + static_cast<std::uint64_t>(off);
-    if (t >= lo && t <= hi && Has(targets, t)) out->push_back({r.vaddr + i, t});
-  }
-}
-
-void ScanArmBranches(const Region& r, std::span<const std::uint64_t> targets,
-                     std::vector<BranchHit>* out) {
-  const std::uint8_t* p = r.bytes.data();
-  const std::size_t start = (4 - r.vaddr % 4) % 4;
-  for (std::size_t i = start; i + 4 <= r.bytes.size(); i += 4) {
-    const std::uint32_t w = LoadLe32(p + i);
-    if ((w & 0x0e000000u) != 0x0a000000u) continue;  // B, BL, BLX imm
-    const std::int64_t off = SignExtend(w & 0xffffff, 24) * 4;
-    const std::uint64_t t = r.vaddr + i + 8 + static_cast<std::uint64_t>(off);
-    if (Has(targets, t)) out->push_back({r.vaddr + i, t});
-  }
-}
-
 // Which byte values start something the x86 index cares about.
 enum : std::uint8_t { kX86None, kX86Rel32, kX86Escape, kX86Rel8, kX86Int };
 constexpr std::array<std::uint8_t, 256> MakeX86Table() {
@@ -168,13 +73,11 @@ class EntrySet {
     return nullptr;
   }
   void Add(std::uint64_t a) {
-    for (Bits& b : regions_) {
-      if (a >= b.lo && a < b.hi) {
-        b.words[(a - b.lo) / 64] |= std::uint64_t{1} << ((a - b.lo) % 64);
-        return;
-      }
+    if (Bits* b = const_cast<Bits*>(Find(a))) {
+      b->words[(a - b->lo) / 64] |= std::uint64_t{1} << ((a - b->lo) % 64);
+    } else {
+      others_.push_back(a);
     }
-    others_.push_back(a);
   }
   std::vector<Bits> regions_;
   std::vector<std::uint64_t> others_;
@@ -190,16 +93,16 @@ inline void IndexX86At(const Region& r, std::size_t i, const EntrySet& entries,
                        std::vector<std::uint64_t>* sys, std::vector<BranchHit>* hits) {
   const std::uint8_t* p = r.bytes.data();
   const std::size_t n = r.bytes.size();
+  // A direct branch of `len` bytes ending in displacement `rel`.
+  auto branch = [&](std::size_t len, std::int64_t rel) {
+    const std::uint64_t t = r.vaddr + i + len + static_cast<std::uint64_t>(rel);
+    if (entries.Has(t)) hits->push_back({r.vaddr + i, t});
+  };
   switch (kX86Table[p[i]]) {
     case kX86None:
       break;
     case kX86Rel32:
-      if (i + 5 <= n) {
-        const std::uint64_t t =
-            r.vaddr + i + 5 + static_cast<std::uint64_t>(static_cast<std::int64_t>(
-                                  static_cast<std::int32_t>(LoadLe32(p + i + 1))));
-        if (entries.Has(t)) hits->push_back({r.vaddr + i, t});
-      }
+      if (i + 5 <= n) branch(5, static_cast<std::int32_t>(LoadLe32(p + i + 1)));
       break;
     case kX86Escape:
       if (i + 1 < n) {
@@ -207,19 +110,12 @@ inline void IndexX86At(const Region& r, std::size_t i, const EntrySet& entries,
         if (b == 0x05 || b == 0x34) {
           sys->push_back(r.vaddr + i);  // SYSCALL, SYSENTER
         } else if ((b & 0xf0) == 0x80 && i + 6 <= n) {
-          const std::uint64_t t =
-              r.vaddr + i + 6 + static_cast<std::uint64_t>(static_cast<std::int64_t>(
-                                    static_cast<std::int32_t>(LoadLe32(p + i + 2))));
-          if (entries.Has(t)) hits->push_back({r.vaddr + i, t});
+          branch(6, static_cast<std::int32_t>(LoadLe32(p + i + 2)));
         }
       }
       break;
     case kX86Rel8:
-      if (i + 2 <= n) {
-        const std::uint64_t t = r.vaddr + i + 2 +
-                                static_cast<std::uint64_t>(static_cast<std::int8_t>(p[i + 1]));
-        if (entries.Has(t)) hits->push_back({r.vaddr + i, t});
-      }
+      if (i + 2 <= n) branch(2, static_cast<std::int8_t>(p[i + 1]));
       break;
     case kX86Int:
       if (i + 1 < n && p[i + 1] == 0x80) sys->push_back(r.vaddr + i);
@@ -356,49 +252,6 @@ std::vector<BranchHit> CodeIndex::BranchesTo(std::span<const std::uint64_t> targ
       out.push_back(h);
     }
   }
-  return out;
-}
-
-std::vector<std::uint64_t> FindSyscallCandidates(const Program& program) {
-  std::vector<std::uint64_t> out;
-  for (const Region& r : program.code) {
-    switch (program.arch) {
-      case Arch::kX86_64:
-      case Arch::kI386:
-        ScanX86Syscalls(r, &out);
-        break;
-      case Arch::kArm64:
-        ScanArm64Syscalls(r, &out);
-        break;
-      case Arch::kArm:
-        ScanArmSyscalls(r, &out);
-        break;
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::vector<BranchHit> FindBranchesTo(const Program& program,
-                                      std::span<const std::uint64_t> targets) {
-  std::vector<BranchHit> out;
-  if (targets.empty()) return out;
-  for (const Region& r : program.code) {
-    switch (program.arch) {
-      case Arch::kX86_64:
-      case Arch::kI386:
-        ScanX86Branches(r, targets, &out);
-        break;
-      case Arch::kArm64:
-        ScanArm64Branches(r, targets, &out);
-        break;
-      case Arch::kArm:
-        ScanArmBranches(r, targets, &out);
-        break;
-    }
-  }
-  std::sort(out.begin(), out.end(),
-            [](const BranchHit& a, const BranchHit& b) { return a.site < b.site; });
   return out;
 }
 

@@ -18,10 +18,6 @@
 
 namespace go2seccomp::analysis {
 
-// Addresses where a syscall-entry instruction may start: SYSCALL, INT $0x80
-// and SYSENTER on x86; SVC #imm on arm64 (word-aligned); SWI/SVC on arm.
-std::vector<std::uint64_t> FindSyscallCandidates(const Program& program);
-
 struct BranchHit {
   std::uint64_t site;
   std::uint64_t target;
@@ -31,6 +27,10 @@ struct BranchHit {
 // every direct call/jump whose target is a function entry, indexed by
 // target: the wrapper fixpoint then looks callers up instead of scanning
 // the code again each round. Built on `threads` threads (chunks of code).
+// Candidates: where SYSCALL, INT $0x80 or SYSENTER may start on x86; SVC
+// #imm on arm64 (word-aligned); SWI/SVC on arm. Branches: x86 E8/E9
+// rel32, 0F 8x rel32, EB/7x/E3 rel8; arm64 B/BL imm26, B.cond/CBZ/CBNZ
+// imm19, TBZ/TBNZ imm14; arm B/BL imm24.
 class CodeIndex {
  public:
   static CodeIndex Build(const Program& program, int threads);
@@ -44,12 +44,6 @@ class CodeIndex {
   std::vector<std::uint64_t> syscalls_;
   std::vector<BranchHit> by_target_;  // every branch into a function entry, by site
 };
-
-// Direct calls/jumps whose target is in `targets` (sorted, unique): x86 E8/E9
-// rel32, 0F 8x rel32, EB/7x/E3 rel8; arm64 B/BL imm26, B.cond/CBZ/CBNZ
-// imm19, TBZ/TBNZ imm14; arm B/BL imm24. Sorted by site.
-std::vector<BranchHit> FindBranchesTo(const Program& program,
-                                      std::span<const std::uint64_t> targets);
 
 // Pointer-sized words in data regions (and relocated words of PIEs) whose
 // value is in `targets`: functions used as values (funcval, method tables).
