@@ -52,17 +52,17 @@ void AddExcluding(std::vector<Region>* out, Region r,
 // in .dynsym, which is no evidence that code can reach it through memory.
 bool IsElfMetadata(std::uint32_t type) {
   switch (type) {
-    case 2:           // SHT_SYMTAB
-    case 3:           // SHT_STRTAB
-    case 4:           // SHT_RELA
-    case 5:           // SHT_HASH
-    case 7:           // SHT_NOTE
-    case 9:           // SHT_REL
-    case 11:          // SHT_DYNSYM
-    case 0x6ffffff6:  // SHT_GNU_HASH
-    case 0x6ffffffd:  // SHT_GNU_verdef
-    case 0x6ffffffe:  // SHT_GNU_verneed
-    case 0x6fffffff:  // SHT_GNU_versym
+    case elf::kShtSymtab:
+    case elf::kShtStrtab:
+    case elf::kShtRela:
+    case elf::kShtHash:
+    case elf::kShtNote:
+    case elf::kShtRel:
+    case elf::kShtDynsym:
+    case elf::kShtGnuHash:
+    case elf::kShtGnuVerdef:
+    case elf::kShtGnuVerneed:
+    case elf::kShtGnuVersym:
       return true;
     default:
       return false;
@@ -145,7 +145,7 @@ Result<LoadedBinary> LoadedBinary::FromBytes(Bytes image, std::string name) {
   // A section is exactly the table; a magic-scan location runs to the end
   // of its segment, where Go's .data and .noptrdata may follow (externally
   // linked PIEs such as Debian's dockerd): skip only what the table uses.
-  const bool by_section = loc->found_by != "magic scan";
+  const bool by_section = loc->found_by != gosym::kFoundByMagicScan;
   const std::uint64_t tab_hi = tab_lo + (by_section ? loc->bytes.size() : lt.UsedSize());
   std::vector<std::pair<std::uint64_t, std::uint64_t>> skip = {{tab_lo, tab_hi}};
   for (const elf::Section& sec : ef.sections()) {

@@ -54,10 +54,16 @@ inline constexpr std::uint32_t kShtProgbits = 1;  // SHT_PROGBITS
 inline constexpr std::uint32_t kShtSymtab = 2;    // SHT_SYMTAB
 inline constexpr std::uint32_t kShtStrtab = 3;    // SHT_STRTAB
 inline constexpr std::uint32_t kShtRela = 4;      // SHT_RELA
+inline constexpr std::uint32_t kShtHash = 5;      // SHT_HASH
 inline constexpr std::uint32_t kShtDynamic = 6;   // SHT_DYNAMIC
+inline constexpr std::uint32_t kShtNote = 7;      // SHT_NOTE
 inline constexpr std::uint32_t kShtNobits = 8;    // SHT_NOBITS
 inline constexpr std::uint32_t kShtRel = 9;       // SHT_REL
 inline constexpr std::uint32_t kShtDynsym = 11;   // SHT_DYNSYM
+inline constexpr std::uint32_t kShtGnuHash = 0x6ffffff6;    // SHT_GNU_HASH
+inline constexpr std::uint32_t kShtGnuVerdef = 0x6ffffffd;  // SHT_GNU_verdef
+inline constexpr std::uint32_t kShtGnuVerneed = 0x6ffffffe; // SHT_GNU_verneed
+inline constexpr std::uint32_t kShtGnuVersym = 0x6fffffff;  // SHT_GNU_versym
 
 inline constexpr std::uint64_t kShfWrite = 0x1;      // SHF_WRITE
 inline constexpr std::uint64_t kShfAlloc = 0x2;      // SHF_ALLOC

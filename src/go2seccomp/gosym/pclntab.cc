@@ -734,7 +734,7 @@ Result<LineTableLocation> FindLineTable(const elf::ElfFile& elf) {
         loc.bytes = table;
         loc.vaddr = vaddr;
         loc.file_offset = seg.offset + pos;
-        loc.found_by = "magic scan";
+        loc.found_by = kFoundByMagicScan;
         if (auto done = FinishLocation(elf, &loc); !done) {
           if (done.error().code == ErrorCode::kUnsupported) {
             return Unexpected(std::move(done).error());

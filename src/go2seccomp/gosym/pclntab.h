@@ -147,6 +147,9 @@ class LineTable {
   std::vector<Func> funcs_;
 };
 
+// LineTableLocation::found_by when no section holds the table.
+inline constexpr std::string_view kFoundByMagicScan = "magic scan";
+
 // Where the table is in a binary.
 struct LineTableLocation {
   Bytes bytes;  // from the table start to the end of its section/segment
