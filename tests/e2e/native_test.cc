@@ -106,6 +106,34 @@ TEST(NativeFacts, CProgramSyscallsFollowItsCalls) {
   }
 }
 
+// Libraries are found where the loader finds them (DT_RUNPATH $ORIGIN/lib,
+// here in a copy of the program's tree), and a library loaded after libc
+// that calls syscall(2) is analysed after libc, so the number it passes
+// reaches the profile: kcmp, which nothing else in the program makes.
+TEST(NativeFacts, LibraryChainThroughRunpathAndSyscallWrapper) {
+  TempDir tmp;
+  const fs::path app = tmp.path() / "app";
+  fs::create_directories(app / "lib");
+  const fs::path built = fs::path(G2S_DEPPROG).parent_path();
+  fs::copy_file(G2S_DEPPROG, app / "depprog");
+  for (const char* lib : {"libdepa.so", "libdepb.so"}) {
+    fs::copy_file(built / "lib" / lib, app / "lib" / lib);
+  }
+  const fs::path prof = tmp.path() / "p.json";
+  RunResult r = RunProgram({G2S_CLI, (app / "depprog").string(), prof.string(), "--runtime",
+                            "none"});
+  ASSERT_TRUE(r.exited_ok()) << r.err;
+  EXPECT_NE(r.out.find((app / "lib" / "libdepb.so").string()), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" 0 findings"), std::string::npos) << r.out << r.err;
+  const auto allowed = Allowed(prof);
+  EXPECT_TRUE(allowed.count("kcmp")) << "syscall(SYS_kcmp) in libdepb.so is not in the profile";
+  EXPECT_FALSE(allowed.count("ptrace"));
+  if (!test_util::SeccompAvailable()) return;
+  r = RunProgram({G2S_CLI, "exec", "--profile", prof.string(), "--", (app / "depprog").string()});
+  EXPECT_TRUE(r.exited_ok()) << r.exit_code() << "\n" << r.out << r.err;
+  EXPECT_NE(r.out.find("kcmp 0"), std::string::npos) << r.out << r.err;
+}
+
 // An externally linked PIE has no .gopclntab section: the table is found
 // by magic scan inside .data.rel.ro, and Go's variables follow it in the
 // same segment. They must stay visible (fcntl64Syscall and

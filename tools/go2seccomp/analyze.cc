@@ -322,10 +322,12 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
     // (a binary for another system without --root), fall back to the
     // loader's measured start-up set, and say so.
     std::size_t native_findings = 0;
+    std::string native_phases;
     const auto t_native = std::chrono::steady_clock::now();
     if (auto interp = bin.elf().Interpreter()) {
       analysis::NativeOptions nopt;
       nopt.root = s.root;
+      nopt.program_path = path;
       auto native =
           analysis::AnalyzeNativeDependencies(bin.elf(), prog.arch, nopt);
       if (!native) return Unexpected(native.error().Wrap(path));
@@ -334,6 +336,8 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
           std::fprintf(stderr, "%s: finding: %s\n", path.c_str(), f.c_str());
         }
         native_findings = native->findings.size();
+        native_phases = fmt::format(" (call graphs {:.1f} ms, syscalls {:.1f} ms)",
+                                    native->graph_ms, native->analysis_ms);
         for (const auto& [nr, uses] : native->syscalls) {
           auto name = syscalls::NameOf(prog.arch, nr);
           if (!name) continue;
@@ -356,6 +360,8 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
           std::fprintf(stderr, "%s: finding: %s\n", path.c_str(), f.c_str());
         }
         native_findings = native->findings.size();
+        native_phases = fmt::format(" (call graphs {:.1f} ms, syscalls {:.1f} ms)",
+                                    native->graph_ms, native->analysis_ms);
         std::vector<const profile::SyscallGroup*> groups = {
             &profile::DynamicLoaderStartup()};
         auto needed = bin.elf().Needed();
@@ -395,8 +401,8 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
             st.syscall_sites, st.wrapper_call_sites, report.wrappers.size()));
         summary->lines.push_back(fmt::format(
             "  phases: load+pclntab {:.1f} ms, code index {:.1f} ms, wrapper "
-            "fixpoint {:.1f} ms, globals+findings {:.1f} ms, C code {:.1f} ms",
-            load_ms, st.index_ms, st.fixpoint_ms, st.finalize_ms, native_ms));
+            "fixpoint {:.1f} ms, globals+findings {:.1f} ms, C code {:.1f} ms{}",
+            load_ms, st.index_ms, st.fixpoint_ms, st.finalize_ms, native_ms, native_phases));
       }
     }
     // Seccomp filters survive execve: name the programs this one may run

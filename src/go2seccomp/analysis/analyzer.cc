@@ -13,6 +13,7 @@
 #include "go2seccomp/analysis/function_flow.h"
 #include "go2seccomp/analysis/name_rules.h"
 #include "go2seccomp/analysis/scan.h"
+#include "go2seccomp/base/parallel.h"
 #include "go2seccomp/disasm/decoder.h"
 #include "go2seccomp/syscalls/table.h"
 
@@ -73,23 +74,6 @@ std::optional<Bytes> Program::CodeAt(std::uint64_t addr, std::uint64_t size) con
 }
 
 namespace {
-
-// Runs fn(i) for i in [0, n) on `threads` threads.
-template <class Fn>
-void ParallelFor(std::size_t n, int threads, Fn&& fn) {
-  if (threads <= 1 || n < 16) {
-    for (std::size_t i = 0; i < n; ++i) fn(i, 0);
-    return;
-  }
-  std::atomic<std::size_t> next{0};
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      for (std::size_t i; (i = next.fetch_add(1)) < n;) fn(i, t);
-    });
-  }
-  for (auto& th : pool) th.join();
-}
 
 // Decodes [f.entry, f.end) linearly. On arm64, words that an earlier
 // LDR (literal) in the same function reads are data and are skipped
@@ -186,8 +170,7 @@ class Analyzer {
  private:
   void AnalyzeFunctions(const std::vector<std::uint32_t>& funcs);
   int Threads() const {
-    return opt_.threads > 0 ? opt_.threads
-                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return opt_.threads > 0 ? opt_.threads : HardwareThreads();
   }
   // Merges entry locations from a function's sites into the wrapper table;
   // returns true if that function's wrapper locations grew.
@@ -233,8 +216,7 @@ class Analyzer {
 };
 
 void Analyzer::AnalyzeFunctions(const std::vector<std::uint32_t>& funcs) {
-  const int threads = opt_.threads > 0 ? opt_.threads
-                                       : std::max(1u, std::thread::hardware_concurrency());
+  const int threads = Threads();
   std::vector<FuncResult> out(funcs.size());
   std::vector<std::vector<Instruction>> scratch(threads);
   Env env(p_, wrapper_locs_, cfg_.track_args ? &summaries_ : nullptr);
@@ -378,8 +360,7 @@ Report Analyzer::Run() {
   }
   decoder_ = std::move(*dec);
 
-  const int threads = opt_.threads > 0 ? opt_.threads
-                                       : std::max(1u, std::thread::hardware_concurrency());
+  const int threads = Threads();
   using Clock = std::chrono::steady_clock;
   auto ms_since = [](Clock::time_point t) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
@@ -574,8 +555,7 @@ void Analyzer::ResolveGlobals() {
   }
   std::sort(funcs.begin(), funcs.end());
   funcs.erase(std::unique(funcs.begin(), funcs.end()), funcs.end());
-  const int threads = opt_.threads > 0 ? opt_.threads
-                                       : std::max(1u, std::thread::hardware_concurrency());
+  const int threads = Threads();
   std::vector<std::vector<GlobalEffect>> effects(funcs.size());
   std::vector<std::vector<Instruction>> scratch(threads);
   Env env(p_, wrapper_locs_);

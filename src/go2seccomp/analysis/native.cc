@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include "go2seccomp/analysis/analyzer.h"
 #include "go2seccomp/analysis/program.h"
 #include "go2seccomp/base/file_io.h"
+#include "go2seccomp/base/parallel.h"
 #include "go2seccomp/disasm/decoder.h"
 #include "go2seccomp/elf/eh_frame.h"
 #include "go2seccomp/syscalls/table.h"
@@ -63,6 +65,43 @@ std::string UnderRoot(const std::string& root, const std::string& path) {
   return root + (path.starts_with("/") ? "" : "/") + path;
 }
 
+// An object's own library directories: DT_RPATH and DT_RUNPATH, with
+// $ORIGIN (ld.so(8)) as the directory the object is in. Paths are host
+// paths (under --root); entries with other tokens ($LIB, $PLATFORM) are
+// left out.
+struct SearchPaths {
+  std::vector<std::string> rpath, runpath;
+};
+
+SearchPaths SearchPathsOf(const elf::ElfFile& ef, const std::string& path,
+                          const std::string& root) {
+  const std::string origin = std::filesystem::path(path).parent_path().string();
+  auto expand = [&](std::int64_t tag) {
+    std::vector<std::string> dirs;
+    auto lists = ef.DynamicStrings(tag);
+    if (!lists) return dirs;
+    for (std::string_view list : *lists) {
+      std::size_t start = 0;
+      while (start <= list.size()) {
+        const std::size_t colon = std::min(list.find(':', start), list.size());
+        std::string d(list.substr(start, colon - start));
+        start = colon + 1;
+        for (const char* token : {"${ORIGIN}", "$ORIGIN"}) {
+          for (std::size_t at; (at = d.find(token)) != std::string::npos;) {
+            if (origin.empty()) break;
+            d.replace(at, std::string_view(token).size(), origin);
+          }
+        }
+        if (d.empty() || d.find('$') != std::string::npos) continue;
+        const bool from_origin = !origin.empty() && d.starts_with(origin);
+        dirs.push_back(from_origin ? d : UnderRoot(root, d));
+      }
+    }
+    return dirs;
+  };
+  return SearchPaths{expand(elf::kDtRpath), expand(elf::kDtRunpath)};
+}
+
 // What a call to a PLT entry reaches.
 struct PltTarget {
   std::string symbol;               // imported name (JUMP_SLOT / GLOB_DAT)
@@ -71,6 +110,7 @@ struct PltTarget {
 
 struct Image {
   std::string path;
+  bool is_interp = false;  // ld.so: its entry is a root
   MappedFile file;
   std::optional<elf::ElfFile> elf;
   Program program;
@@ -89,8 +129,16 @@ struct Image {
   // reachable. Addresses stored in data (relocations) are address_taken
   // from the start.
   std::vector<std::vector<std::uint32_t>> takes;
-  std::vector<std::uint64_t> clobbers;  // registers a call may change
-  std::vector<bool> returns;            // may return to its caller
+  // Registers a call may change. The part its branches decide (PLT and
+  // pointer calls: the psABI set; calls into the middle of something: all)
+  // is known from the graph pass; the registers its instructions write need
+  // a full decode, which Clobbers() does on first use for the function and
+  // its callees (most functions are never asked about).
+  std::vector<std::uint64_t> flow_writes;
+  mutable std::vector<std::uint64_t> clobbers;
+  mutable std::vector<bool> clobbers_known;
+  std::unique_ptr<disasm::Decoder> decoder;
+  std::vector<bool> returns;  // may return to its caller
   std::set<std::uint32_t> address_taken;
   Report report;
 
@@ -100,6 +148,7 @@ struct Image {
     }
     return false;
   }
+  std::uint64_t Clobbers(std::uint32_t f) const;
   std::string FunctionName(std::uint32_t f) const {
     const Function& fn = program.funcs[f];
     if (!fn.name.empty()) return std::string(fn.name);
@@ -107,18 +156,126 @@ struct Image {
   }
 };
 
-Result<std::unique_ptr<Image>> LoadImage(const std::string& path, Arch arch, bool is_interp) {
+constexpr std::uint64_t kAllRegs = 0xffffffffu;
+
+// The registers `fn`'s own instructions write (no calls).
+std::uint64_t LocalWrites(const disasm::Decoder& dec, const Program& p, const Function& fn) {
+  auto code = p.CodeAt(fn.entry, fn.end - fn.entry);
+  if (!code) return kAllRegs;
+  std::uint64_t writes = 0;
+  Instruction insn;
+  for (std::uint64_t off = 0; off < code->size(); off += insn.length ? insn.length : 1) {
+    dec.Decode(code->subspan(off), fn.entry + off, &insn);
+    if (insn.clobbers_all_registers) return kAllRegs;
+    for (int i = 0; i < insn.num_ops; ++i) {
+      const disasm::MicroOp& op = insn.ops[i];
+      if (op.dst.kind == Operand::Kind::kReg && op.dst.reg < 32) {
+        writes |= std::uint64_t{1} << op.dst.reg;
+      }
+    }
+  }
+  return writes;
+}
+
+std::uint64_t Image::Clobbers(std::uint32_t f) const {
+  if (clobbers_known[f]) return clobbers[f];
+  // The callees not known yet, decoded once each; then a fixpoint over just
+  // them (recursion converges: masks only grow). They are closed under
+  // calls, so their results are final.
+  std::vector<std::uint32_t> todo{f}, group;
+  std::vector<bool> in_group(clobbers.size(), false);
+  in_group[f] = true;
+  while (!todo.empty()) {
+    const std::uint32_t g = todo.back();
+    todo.pop_back();
+    group.push_back(g);
+    clobbers[g] = flow_writes[g] == kAllRegs
+                      ? kAllRegs
+                      : flow_writes[g] | LocalWrites(*decoder, program, program.funcs[g]);
+    for (std::uint32_t t : calls[g]) {
+      if (!clobbers_known[t] && !in_group[t]) {
+        in_group[t] = true;
+        todo.push_back(t);
+      }
+    }
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (std::uint32_t g : group) {
+      std::uint64_t m = clobbers[g];
+      for (std::uint32_t t : calls[g]) m |= clobbers[t];
+      if (m != clobbers[g]) {
+        clobbers[g] = m;
+        changed = true;
+      }
+    }
+  }
+  for (std::uint32_t g : group) clobbers_known[g] = true;
+  return clobbers[f];
+}
+
+// Whether the last instruction of `fn` that is not alignment padding falls
+// through past its end. Boundaries come from a DecodeShape sweep; only the
+// instructions at the end are decoded fully, from the back, giving what a
+// forward sweep would: NOP-like instructions (no flow, no writes) are
+// padding, and so is a halt (INT3, UD2) after an instruction that does not
+// fall through. A piece ending in a call ends in a call that does not return
+// (__libc_fatal, abort): compilers never let a function fall off its end
+// otherwise, so that is not a fall-through either.
+bool FallsThrough(const disasm::Decoder& dec, const Program& p, const Function& fn) {
+  auto code = p.CodeAt(fn.entry, fn.end - fn.entry);
+  if (!code) return false;
+  std::vector<std::uint32_t> starts;
+  Instruction insn;
+  for (std::uint64_t off = 0; off < code->size(); off += insn.length ? insn.length : 1) {
+    starts.push_back(static_cast<std::uint32_t>(off));
+    dec.DecodeShape(code->subspan(off), fn.entry + off, &insn);
+  }
+  std::optional<Flow> last;
+  bool halt_after = false;  // a halt follows the instructions still to see
+  for (std::size_t k = starts.size(); k-- > 0;) {
+    // The shape has the exact flow; only a kNext one needs its writes to
+    // tell padding (NOP, and anything else that writes nothing) apart.
+    dec.DecodeShape(code->subspan(starts[k]), fn.entry + starts[k], &insn);
+    if (insn.flow == Flow::kNext) {
+      dec.Decode(code->subspan(starts[k]), fn.entry + starts[k], &insn);
+      if (insn.num_ops == 0 && !insn.clobbers_all_registers) continue;
+    }
+    if (insn.flow == Flow::kHalt) {
+      halt_after = true;
+      continue;
+    }
+    last = halt_after && insn.flow == Flow::kNext ? Flow::kHalt : insn.flow;
+    break;
+  }
+  if (!last && halt_after) last = Flow::kHalt;
+  return last && *last != Flow::kJump && *last != Flow::kIndirectJump &&
+         *last != Flow::kReturn && *last != Flow::kHalt && *last != Flow::kInvalid &&
+         *last != Flow::kCall && *last != Flow::kIndirectCall;
+}
+
+// Maps and parses the file: enough to follow its DT_NEEDED. BuildImage
+// does the rest.
+Result<std::unique_ptr<Image>> OpenImage(const std::string& path, Arch arch, bool is_interp) {
   auto img = std::make_unique<Image>();
   img->path = path;
+  img->is_interp = is_interp;
   G2S_ASSIGN_OR_RETURN(img->file, MappedFile::Open(path));
   auto parsed = elf::ElfFile::Parse(img->file.bytes());
   if (!parsed) return Unexpected(parsed.error().Wrap(path));
   img->elf = std::move(*parsed);
-  const elf::ElfFile& ef = *img->elf;
-  if (ef.arch() != arch) {
+  if (img->elf->arch() != arch) {
     return MakeError(ErrorCode::kUnsupported, "{}: is not a {} ELF file", path,
                      GetArchInfo(arch).name);
   }
+  return img;
+}
+
+// The functions, PLT, roots and call graph of an opened image. It reads
+// only the image itself, so images are built in parallel (BuildImages).
+Result<void> BuildImage(Image* img, Arch arch) {
+  const elf::ElfFile& ef = *img->elf;
+  const bool is_interp = img->is_interp;
   Program& p = img->program;
   p.arch = arch;
   for (const elf::Section& sec : ef.sections()) {
@@ -197,6 +354,8 @@ Result<std::unique_ptr<Image>> LoadImage(const std::string& path, Arch arch, boo
   }
   auto decoder = disasm::MakeDecoder(arch);
   if (!decoder) return Unexpected(decoder.error());
+  img->decoder = std::move(*decoder);
+  const disasm::Decoder& dec = *img->decoder;
   // Hand-written assembly often ends an FDE in the middle of a function and
   // starts another right after (glibc's __clone3: the FDE stops just before
   // its SYSCALL). A piece whose last instruction falls through into an
@@ -204,32 +363,11 @@ Result<std::unique_ptr<Image>> LoadImage(const std::string& path, Arch arch, boo
   // piece would be lost at the second's "entry".
   {
     std::vector<Function> merged;
-    Instruction insn;
     for (const Function& fn : p.funcs) {
-      if (!merged.empty() && fn.name.empty() && merged.back().end == fn.entry) {
-        const Function& prev = merged.back();
-        std::optional<Flow> last;
-        if (auto code = p.CodeAt(prev.entry, prev.end - prev.entry)) {
-          for (std::uint64_t off = 0; off < code->size(); off += insn.length ? insn.length : 1) {
-            (*decoder)->Decode(code->subspan(off), prev.entry + off, &insn);
-            // Alignment padding (NOPs, INT3) after a RET is not a fall-through.
-            const bool padding = (insn.flow == Flow::kNext && insn.num_ops == 0 &&
-                                  !insn.clobbers_all_registers) ||
-                                 (insn.flow == Flow::kHalt && last && *last != Flow::kNext);
-            if (!padding) last = insn.flow;
-          }
-        }
-        // A piece ending in a call ends in a call that does not return
-        // (__libc_fatal, abort): compilers never let a function fall off its
-        // end otherwise, so that is not a split.
-        const bool falls = last && *last != Flow::kJump && *last != Flow::kIndirectJump &&
-                           *last != Flow::kReturn && *last != Flow::kHalt &&
-                           *last != Flow::kInvalid && *last != Flow::kCall &&
-                           *last != Flow::kIndirectCall;
-        if (falls) {
-          merged.back().end = fn.end;
-          continue;
-        }
+      if (!merged.empty() && fn.name.empty() && merged.back().end == fn.entry &&
+          FallsThrough(dec, p, merged.back())) {
+        merged.back().end = fn.end;
+        continue;
       }
       merged.push_back(fn);
     }
@@ -293,7 +431,7 @@ Result<std::unique_ptr<Image>> LoadImage(const std::string& path, Arch arch, boo
     std::optional<std::uint64_t> slot;
     Instruction insn;
     for (std::uint64_t off = 0; off < bytes->size(); off += insn.length ? insn.length : 1) {
-      (*decoder)->Decode(bytes->subspan(off), sec.addr + off, &insn);
+      dec.Decode(bytes->subspan(off), sec.addr + off, &insn);
       for (int i = 0; i < insn.num_ops; ++i) {
         const disasm::MicroOp& op = insn.ops[i];
         if (op.dst.kind != Operand::Kind::kReg) continue;
@@ -346,35 +484,33 @@ Result<std::unique_ptr<Image>> LoadImage(const std::string& path, Arch arch, boo
   img->plt_calls.resize(n);
   img->takes.resize(n);
   img->indirect.assign(n, false);
-  // Registers each function writes itself; calls add their callees' below.
-  // The psABIs' call-clobbered sets (SysV x86-64: rax rcx rdx rsi rdi
-  // r8-r11; AAPCS64: x0-x18, x30) stand for calls we cannot follow.
+  // What calls and pointer calls do to registers: the psABIs'
+  // call-clobbered sets (SysV x86-64: rax rcx rdx rsi rdi r8-r11; AAPCS64:
+  // x0-x18, x30) stand for calls we cannot follow.
   const std::uint64_t abi_clobbered =
       arch == Arch::kArm64 ? ((std::uint64_t{1} << 19) - 1) | (std::uint64_t{1} << 30)
                            : (1u << 0) | (1u << 1) | (1u << 2) | (1u << 6) | (1u << 7) |
                                  (0xfu << 8);
-  constexpr std::uint64_t kAllRegs = 0xffffffffu;
-  std::vector<std::uint64_t> writes(n, 0);
+  img->flow_writes.assign(n, 0);
   // Whether each function may return: it has a RET, an indirect jump (a
   // tail call through a pointer, or a switch), or a tail jump to a function
   // that may return; the rest is a least fixpoint below.
   std::vector<bool> returns(n, false);
   std::vector<std::vector<std::uint32_t>> tail_jumps(n);
+  // The call graph needs each instruction's flow and the constants it
+  // materialises, not its every write: DecodeShape.
   for (std::uint32_t f = 0; f < n; ++f) {
     const Function& fn = p.funcs[f];
     auto code = p.CodeAt(fn.entry, fn.end - fn.entry);
     if (!code) continue;
+    std::uint64_t& writes = img->flow_writes[f];
     std::map<disasm::Reg, std::uint64_t> consts;
     Instruction insn;
     for (std::uint64_t off = 0; off < code->size(); off += insn.length ? insn.length : 1) {
-      (*decoder)->Decode(code->subspan(off), fn.entry + off, &insn);
-      if (insn.clobbers_all_registers) writes[f] = kAllRegs;
-      if (insn.flow == Flow::kCall && arch == Arch::kArm64) writes[f] |= std::uint64_t{1} << 30;
+      dec.DecodeShape(code->subspan(off), fn.entry + off, &insn);
+      if (insn.flow == Flow::kCall && arch == Arch::kArm64) writes |= std::uint64_t{1} << 30;
       for (int i = 0; i < insn.num_ops; ++i) {
         const disasm::MicroOp& op = insn.ops[i];
-        if (op.dst.kind == Operand::Kind::kReg && op.dst.reg < 32) {
-          writes[f] |= std::uint64_t{1} << op.dst.reg;
-        }
         std::optional<std::uint64_t> v;
         if (op.kind == OpKind::kMove && op.src.kind == Operand::Kind::kImm) {
           v = static_cast<std::uint64_t>(op.src.imm);
@@ -412,43 +548,30 @@ Result<std::unique_ptr<Image>> LoadImage(const std::string& path, Arch arch, boo
           auto pit = img->plt.find(insn.target);
           if (pit != img->plt.end()) {
             img->plt_calls[f].push_back(&pit->second);
-            writes[f] |= abi_clobbered;
+            writes |= abi_clobbered;
           } else if (img->InPlt(insn.target)) {
             img->indirect[f] = true;  // a PLT entry we could not name
-            writes[f] |= abi_clobbered;
+            writes |= abi_clobbered;
           } else if (auto t = p.FuncAt(insn.target)) {
             img->calls[f].push_back(static_cast<std::uint32_t>(*t));
-            if (p.funcs[*t].entry != insn.target) writes[f] = kAllRegs;  // into the middle
+            if (p.funcs[*t].entry != insn.target) writes = kAllRegs;  // into the middle
           } else {
-            writes[f] = kAllRegs;
+            writes = kAllRegs;
           }
           break;
         }
         case Flow::kIndirectCall:
         case Flow::kIndirectJump:
           img->indirect[f] = true;
-          writes[f] |= abi_clobbered;
+          writes |= abi_clobbered;
           break;
         default:
           break;
       }
     }
   }
-
-  // What a call may clobber: the callee's writes and its callees', to a
-  // fixpoint (recursion converges: masks only grow).
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (std::uint32_t f = 0; f < n; ++f) {
-      std::uint64_t m = writes[f];
-      for (std::uint32_t t : img->calls[f]) m |= writes[t];
-      if (m != writes[f]) {
-        writes[f] = m;
-        changed = true;
-      }
-    }
-  }
-  img->clobbers = std::move(writes);
+  img->clobbers.assign(n, 0);
+  img->clobbers_known.assign(n, false);
   for (bool changed = true; changed;) {
     changed = false;
     for (std::uint32_t f = 0; f < n; ++f) {
@@ -464,42 +587,123 @@ Result<std::unique_ptr<Image>> LoadImage(const std::string& path, Arch arch, boo
   }
   img->returns = std::move(returns);
   {
-    const Image* self = img.get();
+    const Image* self = img;
     p.callee_clobbers = [self, abi_clobbered](std::uint64_t target) -> std::optional<std::uint64_t> {
       auto f = self->program.FuncWithEntry(target);
       if (!f) return abi_clobbered;  // a PLT entry or another image: the ABI holds
       // Callee-saved registers are restored whatever the callee writes (the
       // psABI contract, which -fipa-ra only ever narrows for call-clobbered
       // ones): a push/pop pair is not a clobber.
-      return self->clobbers[*f] & abi_clobbered;
+      return self->Clobbers(static_cast<std::uint32_t>(*f)) & abi_clobbered;
     };
     p.may_return = [self](std::uint64_t target) {
       auto f = self->program.FuncWithEntry(target);
       return !f || self->returns[*f];
     };
   }
-  return img;
+  return {};
 }
 
-// Runs the syscall analysis over an image, with the wrappers other
-// (already analysed) images export reachable through its PLT.
-void AnalyzeImage(Image* img, const std::vector<std::unique_ptr<Image>>& analysed) {
+// BuildImage for images[from..], biggest first on every core.
+Result<void> BuildImages(const std::vector<std::unique_ptr<Image>>& images, std::size_t from,
+                         Arch arch) {
+  std::vector<Image*> todo;
+  for (std::size_t i = from; i < images.size(); ++i) todo.push_back(images[i].get());
+  std::sort(todo.begin(), todo.end(),
+            [](const Image* a, const Image* b) { return a->file.bytes().size() > b->file.bytes().size(); });
+  std::vector<Result<void>> results(todo.size());
+  ParallelFor(
+      todo.size(), HardwareThreads(),
+      [&](std::size_t i, int) { results[i] = BuildImage(todo[i], arch); }, /*serial_below=*/2);
+  for (Result<void>& r : results) G2S_TRY(r);
+  return {};
+}
+
+// Where the dynamic loader binds each symbol: its first definition in load
+// order (the interpreter first), as for a global lookup scope.
+struct Definition {
+  std::size_t image;
+  std::uint32_t func;
+  bool ifunc;
+};
+using SymbolScope = std::unordered_map<std::string_view, Definition>;
+
+// Adds the exports of images[from..] (earlier definitions win).
+void ExtendScope(const std::vector<std::unique_ptr<Image>>& images, std::size_t from,
+                 SymbolScope* scope) {
+  for (std::size_t i = from; i < images.size(); ++i) {
+    for (const auto& [name, f] : images[i]->exports) {
+      scope->emplace(name, Definition{i, f, images[i]->ifunc_exports.count(name) > 0});
+    }
+  }
+}
+
+// Runs the syscall analysis over an image, with the wrappers that the
+// images it binds PLT calls to export (those are analysed first).
+void AnalyzeImage(Image* img, const std::vector<std::unique_ptr<Image>>& images,
+                  const SymbolScope& scope, int threads) {
   Program& p = img->program;
   for (const auto& [entry, target] : img->plt) {
     if (target.symbol.empty()) continue;
-    for (const auto& other : analysed) {
-      auto it = other->exports.find(target.symbol);
-      if (it == other->exports.end()) continue;
-      for (const WrapperInfo& w : other->report.wrappers) {
-        if (w.func == it->second) p.external_wrappers[entry] = w.locs;
-      }
-      break;  // the first definition in load order is the one the loader binds
+    auto it = scope.find(target.symbol);
+    if (it == scope.end()) continue;
+    for (const WrapperInfo& w : images[it->second.image]->report.wrappers) {
+      if (w.func == it->second.func) p.external_wrappers[entry] = w.locs;
     }
   }
   Options opt;
   opt.name_rules = false;  // Go's names mean nothing here
-  opt.threads = 1;
+  opt.threads = threads;
   img->report = Analyze(p, opt);
+}
+
+// Analyses images[from..], each after the images its PLT calls bind to
+// (libc's syscall() must be known as a wrapper before libcap's calls to it
+// are analysed). Images whose providers are all done form a wave, analysed
+// in parallel; a wave of one image (libc) uses every core itself. A cycle
+// of imports (rare: the loader allows it) is broken at its last-loaded
+// image, whose calls into the cycle then count as plain calls.
+void AnalyzeImages(const std::vector<std::unique_ptr<Image>>& images, std::size_t from,
+                   const SymbolScope& scope) {
+  const std::size_t n = images.size();
+  std::vector<std::set<std::size_t>> providers(n);
+  for (std::size_t i = from; i < n; ++i) {
+    for (const auto& [entry, target] : images[i]->plt) {
+      if (target.symbol.empty()) continue;
+      auto it = scope.find(target.symbol);
+      if (it != scope.end() && it->second.image != i && it->second.image >= from) {
+        providers[i].insert(it->second.image);
+      }
+    }
+  }
+  std::vector<bool> done(n, false);
+  for (std::size_t remaining = n - from; remaining > 0;) {
+    std::vector<std::size_t> wave;
+    for (std::size_t i = from; i < n; ++i) {
+      if (done[i]) continue;
+      bool ready = true;
+      for (std::size_t j : providers[i]) ready = ready && done[j];
+      if (ready) wave.push_back(i);
+    }
+    if (wave.empty()) {
+      for (std::size_t i = n; i-- > from;) {
+        if (!done[i]) {
+          wave.push_back(i);
+          break;
+        }
+      }
+    }
+    if (wave.size() == 1) {
+      AnalyzeImage(images[wave[0]].get(), images, scope, HardwareThreads());
+    } else {
+      ParallelFor(
+          wave.size(), HardwareThreads(),
+          [&](std::size_t k, int) { AnalyzeImage(images[wave[k]].get(), images, scope, 1); },
+          /*serial_below=*/2);
+    }
+    for (std::size_t i : wave) done[i] = true;
+    remaining -= wave.size();
+  }
 }
 
 }  // namespace
@@ -507,6 +711,11 @@ void AnalyzeImage(Image* img, const std::vector<std::unique_ptr<Image>>& analyse
 Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch arch,
                                                 const NativeOptions& options) {
   NativeClosure out;
+  using Clock = std::chrono::steady_clock;
+  const auto ms_since = [](Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+  };
+  auto t_phase = Clock::now();
   std::vector<std::unique_ptr<Image>> images;
   std::set<std::string> seen;
   std::vector<std::string> dirs = options.library_path;
@@ -521,7 +730,7 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
   };
   auto load = [&](const std::string& path, bool is_interp) -> Result<void> {
     if (!seen.insert(canonical(path)).second) return {};
-    G2S_ASSIGN_OR_RETURN(auto img, LoadImage(path, arch, is_interp));
+    G2S_ASSIGN_OR_RETURN(auto img, OpenImage(path, arch, is_interp));
     images.push_back(std::move(img));
     return {};
   };
@@ -534,20 +743,39 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
       out.findings.push_back(fmt::format("interpreter {} not found", p));
     }
   }
-  // DT_NEEDED, breadth first (the loader's search order for symbols).
-  std::deque<std::string> queue;
+  // DT_NEEDED, breadth first (the loader's search order for symbols), each
+  // looked up where the loader looks for the object that needs it.
+  const std::string program_path =
+      !options.main_path.empty() ? options.main_path : options.program_path;
+  const SearchPaths program_paths = SearchPathsOf(main, program_path, options.root);
+  std::deque<std::pair<std::string, SearchPaths>> queue;
   if (auto needed = main.Needed()) {
-    for (std::string_view n : *needed) queue.emplace_back(n);
+    for (std::string_view n : *needed) queue.emplace_back(std::string(n), program_paths);
   }
   while (!queue.empty()) {
-    const std::string name = queue.front();
+    const auto [name, by] = std::move(queue.front());
     queue.pop_front();
     std::string found;
+    std::size_t searched = 0;
     if (name.find('/') != std::string::npos) {
       if (IsFile(UnderRoot(options.root, name))) found = UnderRoot(options.root, name);
     } else {
-      for (const std::string& d : dirs) {
-        const std::string cand = UnderRoot(options.root, d + "/" + name);
+      // glibc's _dl_map_object (elf/dl-load.c): DT_RPATH of the object
+      // (when it has no DT_RUNPATH) and of the program, LD_LIBRARY_PATH,
+      // DT_RUNPATH, then the system directories.
+      std::vector<std::string> order;
+      if (by.runpath.empty()) order = by.rpath;
+      if (program_paths.runpath.empty()) {
+        order.insert(order.end(), program_paths.rpath.begin(), program_paths.rpath.end());
+      }
+      for (const std::string& d : options.library_path) order.push_back(UnderRoot(options.root, d));
+      order.insert(order.end(), by.runpath.begin(), by.runpath.end());
+      for (const std::string& d : DefaultLibraryDirs(arch)) {
+        order.push_back(UnderRoot(options.root, d));
+      }
+      searched = order.size();
+      for (const std::string& d : order) {
+        const std::string cand = d + "/" + name;
         if (IsFile(cand)) {
           found = cand;
           break;
@@ -556,19 +784,23 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
     }
     if (found.empty()) {
       out.findings.push_back(fmt::format("library {} not found (searched {} directories under {})",
-                                         name, dirs.size(), options.root));
+                                         name, searched, options.root));
       continue;
     }
     if (seen.count(canonical(found))) continue;
     G2S_TRY(load(found, false));
+    const SearchPaths paths = SearchPathsOf(*images.back()->elf, found, options.root);
     if (auto more = images.back()->elf->Needed()) {
-      for (std::string_view n : *more) queue.emplace_back(n);
+      for (std::string_view n : *more) queue.emplace_back(std::string(n), paths);
     }
   }
 
-  // Analyse libraries before the images that import from them (reverse
-  // load order), so a wrapper export is known where it is called.
-  for (std::size_t k = images.size(); k-- > 0;) AnalyzeImage(images[k].get(), images);
+  G2S_TRY(BuildImages(images, 0, arch));
+  out.graph_ms += ms_since(t_phase);
+  t_phase = Clock::now();
+  SymbolScope scope;
+  ExtendScope(images, 0, &scope);
+  AnalyzeImages(images, 0, scope);
   // Global reachability over (image, function).
   std::vector<std::vector<bool>> reached(images.size());
   for (std::size_t i = 0; i < images.size(); ++i) {
@@ -598,15 +830,13 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
   // `from_analysed_code`: the call is a PLT call in an image we analysed,
   // whose data flow evaluated it (external_wrappers); otherwise (the Go
   // program's imports) nobody saw the arguments.
-  auto reach_symbol = [&](const std::string& name, bool from_analysed_code) {
-    for (std::size_t i = 0; i < images.size(); ++i) {
-      auto it = images[i]->exports.find(name);
-      if (it == images[i]->exports.end()) continue;
-      if (!from_analysed_code) external[i].insert(it->second);
-      reach(i, it->second);
-      return images[i]->ifunc_exports.count(name) > 0;
-    }
-    return false;
+  auto reach_symbol = [&](std::string_view name, bool from_analysed_code) {
+    auto it = scope.find(name);
+    if (it == scope.end()) return false;
+    const Definition& d = it->second;
+    if (!from_analysed_code) external[d.image].insert(d.func);
+    reach(d.image, d.func);
+    return d.ifunc;
   };
   // Address-taken functions: from data, plus those whose address reachable
   // code materialises. Once any indirect call is reachable, all of them are.
@@ -629,10 +859,10 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
   // ld.so calls libc's early initialisation by name (glibc 2.32+,
   // elf/libc_early_init.c), not through a relocation.
   reach_symbol("__libc_early_init", false);
-  auto dynsyms = main.DynamicSymbols();
+  auto dynsyms = main.DynamicImports();
   if (dynsyms && options.main_path.empty()) {
     for (const elf::Symbol& s : *dynsyms) {
-      if (s.shndx == 0 && !s.name.empty()) reach_symbol(std::string(s.name), false);
+      if (s.shndx == 0 && !s.name.empty()) reach_symbol(s.name, false);
     }
   }
   auto run = [&] {
@@ -704,7 +934,13 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
         break;
       }
     }
-    for (std::size_t i = images.size(); i-- > before;) AnalyzeImage(images[i].get(), images);
+    out.analysis_ms += ms_since(t_phase);
+    t_phase = Clock::now();
+    G2S_TRY(BuildImages(images, before, arch));
+    out.graph_ms += ms_since(t_phase);
+    t_phase = Clock::now();
+    ExtendScope(images, before, &scope);
+    AnalyzeImages(images, before, scope);
     for (std::size_t i = before; i < images.size(); ++i) {
       reached.emplace_back(images[i]->program.funcs.size(), false);
       external.emplace_back();
@@ -765,6 +1001,7 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
           img.path, img.FunctionName(w.func)));
     }
   }
+  out.analysis_ms += ms_since(t_phase);
   return out;
 }
 

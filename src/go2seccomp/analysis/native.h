@@ -37,12 +37,16 @@ struct NativeOptions {
   // Libraries and the interpreter are resolved inside this directory (a
   // container image's root filesystem); "/" for the host.
   std::string root = "/";
-  // Extra library directories searched first (LD_LIBRARY_PATH-like).
+  // Extra library directories (LD_LIBRARY_PATH: after DT_RPATH, before
+  // DT_RUNPATH and the system directories).
   std::vector<std::string> library_path;
   // Set for a program that is not Go (a C program a Go program executes):
   // the program's own code is analysed as one more image, from its entry
   // point, instead of taking all of its imports as called.
   std::string main_path;
+  // The program's path (else main_path), for $ORIGIN in its DT_RUNPATH and
+  // DT_RPATH.
+  std::string program_path;
 };
 
 struct NativeUse {
@@ -57,6 +61,10 @@ struct NativeClosure {
   std::vector<std::string> findings;
   std::size_t functions = 0;        // in all images
   std::size_t reachable_functions = 0;
+  // Wall time of the two halves (--stats): mapping the images and building
+  // their call graphs, then their syscall analysis and reachability.
+  double graph_ms = 0;
+  double analysis_ms = 0;
 };
 
 // `main` is the program (a Go binary linked against libc); its PT_INTERP and

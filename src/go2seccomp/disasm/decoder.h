@@ -33,6 +33,16 @@ class Decoder {
   // The length of the instruction at the start of `code`, or 0 where
   // Decode would give Flow::kInvalid: instruction boundaries for a linear
   // sweep without building the IR. The default decodes fully.
+  // Decode for a call graph: length, flow, target and trap_imm exactly as
+  // Decode gives them, and of the ops at least every Move of an immediate
+  // (where a graph looks for the addresses of functions); the other ops and
+  // clobbers_all_registers may be left out. The x86-64 decoder leaves them
+  // out, which lets it answer most instructions from its table-driven fast
+  // path (x86_fast.h) without Zydis. The default decodes fully.
+  virtual void DecodeShape(Bytes code, std::uint64_t address,
+                           Instruction* out) const {
+    Decode(code, address, out);
+  }
   virtual std::size_t Length(Bytes code, std::uint64_t address) const {
     Instruction insn;
     Decode(code, address, &insn);

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "go2seccomp/disasm/x86_fast.h"
+
 namespace go2seccomp::disasm {
 namespace {
 
@@ -159,7 +161,14 @@ class X86Decoder final : public Decoder {
   void Decode(Bytes code, std::uint64_t address,
               Instruction* out) const override;
 
-  std::size_t Length(Bytes code, std::uint64_t) const override {
+  void DecodeShape(Bytes code, std::uint64_t address,
+                   Instruction* out) const override;
+
+  std::size_t Length(Bytes code, std::uint64_t address) const override {
+    FastX86 fast;
+    if (mode_.is_64 && FastDecodeX86_64(code.data(), code.size(), address, &fast)) {
+      return fast.length;
+    }
     // Without a context Zydis decodes the instruction but not its operands
     // (Zydis 4, ZydisDecoderDecodeInstruction): the length at a fraction
     // of the cost.
@@ -172,6 +181,10 @@ class X86Decoder final : public Decoder {
   }
 
  private:
+  // The IR of a decoded instruction (Decode after ZydisDecoderDecodeInstruction).
+  void Model(const ZydisDecodedInstruction& zi, const ZydisDecoderContext& ctx,
+             std::uint64_t address, Instruction* out) const;
+
   const X86Mode mode_;
   ZydisDecoder decoder_;  // read-only after construction: Decode is const
 };
@@ -535,6 +548,12 @@ void X86Decoder::Decode(Bytes code, std::uint64_t address,
     out->length = 1;
     return;
   }
+  Model(zi, ctx, address, out);
+}
+
+void X86Decoder::Model(const ZydisDecodedInstruction& zi,
+                       const ZydisDecoderContext& ctx, std::uint64_t address,
+                       Instruction* out) const {
   out->length = zi.length;
   const std::uint64_t next_pc = address + zi.length;
   // 32-bit code wraps around at 4 GiB.
@@ -670,6 +689,95 @@ void X86Decoder::Decode(Bytes code, std::uint64_t address,
   if (!ModelData(zi, ops, next_pc, mode_, out)) {
     ClobberWrites(zi, ops, next_pc, mode_, out);
   }
+}
+
+// Whether Decode may give this instruction a flow other than kNext or a
+// Move of an immediate: the mnemonics and categories Decode and ModelData
+// treat that way. Everything else only clobbers or moves registers.
+bool MayBranchOrMoveImmediate(const ZydisDecodedInstruction& zi) {
+  switch (zi.meta.category) {
+    case ZYDIS_CATEGORY_COND_BR:
+    case ZYDIS_CATEGORY_UNCOND_BR:
+    case ZYDIS_CATEGORY_CALL:
+    case ZYDIS_CATEGORY_RET:
+    case ZYDIS_CATEGORY_SYSCALL:
+    case ZYDIS_CATEGORY_SYSRET:
+    case ZYDIS_CATEGORY_INTERRUPT:
+    case ZYDIS_CATEGORY_SYSTEM:
+      return true;
+    default:
+      break;
+  }
+  switch (zi.mnemonic) {
+    case ZYDIS_MNEMONIC_MOV:
+    case ZYDIS_MNEMONIC_LEA:
+    case ZYDIS_MNEMONIC_XOR:
+    case ZYDIS_MNEMONIC_SUB:
+    case ZYDIS_MNEMONIC_PUSH:
+    case ZYDIS_MNEMONIC_CALL:
+    case ZYDIS_MNEMONIC_JMP:
+    case ZYDIS_MNEMONIC_SYSCALL:
+    case ZYDIS_MNEMONIC_SYSENTER:
+    case ZYDIS_MNEMONIC_SYSEXIT:
+    case ZYDIS_MNEMONIC_SYSRET:
+    case ZYDIS_MNEMONIC_INT:
+    case ZYDIS_MNEMONIC_INT1:
+    case ZYDIS_MNEMONIC_INT3:
+    case ZYDIS_MNEMONIC_INTO:
+    case ZYDIS_MNEMONIC_IRET:
+    case ZYDIS_MNEMONIC_IRETD:
+    case ZYDIS_MNEMONIC_IRETQ:
+    case ZYDIS_MNEMONIC_UD0:
+    case ZYDIS_MNEMONIC_UD1:
+    case ZYDIS_MNEMONIC_UD2:
+    case ZYDIS_MNEMONIC_HLT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void X86Decoder::DecodeShape(Bytes code, std::uint64_t address,
+                             Instruction* out) const {
+  FastX86 fast;
+  if (mode_.is_64 && FastDecodeX86_64(code.data(), code.size(), address, &fast)) {
+    out->Reset(address);
+    out->length = fast.length;
+    out->flow = fast.flow;
+    out->target = fast.target;
+    if (fast.has_move) {
+      out->AddMove(Operand::Register(fast.move_reg, fast.move_size),
+                   Operand::Immediate(fast.move_imm, fast.move_size));
+    }
+    return;
+  }
+  out->Reset(address);
+  ZydisDecoderContext ctx;
+  ZydisDecodedInstruction zi;
+  if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder_, &ctx, code.data(),
+                                                  code.size(), &zi))) {
+    out->flow = Flow::kInvalid;
+    out->length = 1;
+    return;
+  }
+  if (!MayBranchOrMoveImmediate(zi)) {
+    // Vector, string, BMI, x87 ... instructions: their operands, the
+    // costly half of Zydis's work, cannot change the shape.
+    out->length = zi.length;
+    return;
+  }
+  // Keep only the Moves of an immediate, so the answer is the same
+  // whichever path gave it.
+  Model(zi, ctx, address, out);
+  int kept = 0;
+  for (int k = 0; k < out->num_ops; ++k) {
+    const MicroOp& op = out->ops[k];
+    if (op.kind == OpKind::kMove && op.src.kind == Operand::Kind::kImm) {
+      out->ops[kept++] = op;
+    }
+  }
+  out->num_ops = static_cast<std::uint8_t>(kept);
+  out->clobbers_all_registers = false;
 }
 
 }  // namespace

@@ -437,7 +437,7 @@ Result<std::uint64_t> ElfFile::ReadPointer(std::uint64_t vaddr) const {
 }
 
 Result<std::vector<Symbol>> ElfFile::ParseSymbolSection(
-    std::uint32_t type) const {
+    std::uint32_t type, bool undefined_only) const {
   std::vector<Symbol> out;
   const Section* tab = nullptr;
   for (const Section& s : sections_) {
@@ -462,9 +462,10 @@ Result<std::vector<Symbol>> ElfFile::ParseSymbolSection(
   const Section& strtab = sections_[tab->link];
   const ByteReader strings(strtab.data, SectionLabel(strtab), strtab.offset);
   const std::uint64_t count = tab->size / L.sym_size;
-  if (count > 0) out.reserve(count - 1);
+  if (count > 0 && !undefined_only) out.reserve(count - 1);
   for (std::uint64_t i = 1; i < count; ++i) {
     const std::uint8_t* p = tab->data.data() + i * L.sym_size;
+    if (undefined_only && LoadLe16(p + L.st_shndx) != 0) continue;
     Symbol sym;
     const std::uint32_t name_off = LoadLe32(p + L.st_name);
     sym.value = LoadWord(p + L.st_value, L.word);
@@ -496,6 +497,10 @@ Result<std::vector<Symbol>> ElfFile::Symbols() const {
 
 Result<std::vector<Symbol>> ElfFile::DynamicSymbols() const {
   return ParseSymbolSection(kShtDynsym);
+}
+
+Result<std::vector<Symbol>> ElfFile::DynamicImports() const {
+  return ParseSymbolSection(kShtDynsym, /*undefined_only=*/true);
 }
 
 Result<std::optional<Symbol>> ElfFile::FindSymbol(std::string_view name) const {
@@ -557,19 +562,27 @@ Result<std::vector<DynamicEntry>> ElfFile::DynamicEntries() const {
 }
 
 Result<std::vector<std::string_view>> ElfFile::Needed() const {
+  return DynamicStrings(kDtNeeded);
+}
+
+Result<std::vector<std::string_view>> ElfFile::DynamicStrings(std::int64_t tag) const {
   G2S_ASSIGN_OR_RETURN(std::vector<DynamicEntry> dyn, DynamicEntries());
   std::optional<std::uint64_t> strtab_addr, strtab_size;
-  bool any_needed = false;
+  bool any = false;
   for (const DynamicEntry& e : dyn) {
     if (e.tag == kDtStrtab) strtab_addr = e.value;
     if (e.tag == kDtStrsz) strtab_size = e.value;
-    if (e.tag == kDtNeeded) any_needed = true;
+    if (e.tag == tag) any = true;
   }
+  const std::string tag_name = tag == kDtNeeded    ? "DT_NEEDED"
+                               : tag == kDtRpath   ? "DT_RPATH"
+                               : tag == kDtRunpath ? "DT_RUNPATH"
+                                                   : fmt::format("dynamic tag {}", tag);
   std::vector<std::string_view> out;
-  if (!any_needed) return out;
+  if (!any) return out;
   if (!strtab_addr) {
-    return MakeError(ErrorCode::kMalformed,
-                     "dynamic table has DT_NEEDED but no DT_STRTAB");
+    return MakeError(ErrorCode::kMalformed, "dynamic table has {} but no DT_STRTAB",
+                     tag_name);
   }
   Bytes strtab;
   if (strtab_size) {
@@ -589,13 +602,12 @@ Result<std::vector<std::string_view>> ElfFile::Needed() const {
   }
   const ByteReader strings(strtab, "DT_STRTAB");
   for (const DynamicEntry& e : dyn) {
-    if (e.tag != kDtNeeded) continue;
+    if (e.tag != tag) continue;
     auto name = strings.CString(e.value);
     if (!name) {
       return MakeError(ErrorCode::kMalformed,
-                       "DT_NEEDED name offset {:#x} outside DT_STRTAB (size "
-                       "{:#x})",
-                       e.value, strtab.size());
+                       "{} string offset {:#x} outside DT_STRTAB (size {:#x})",
+                       tag_name, e.value, strtab.size());
     }
     out.push_back(*name);
   }

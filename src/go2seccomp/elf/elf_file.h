@@ -86,6 +86,8 @@ inline constexpr std::int64_t kDtNull = 0;    // DT_NULL
 inline constexpr std::int64_t kDtNeeded = 1;  // DT_NEEDED
 inline constexpr std::int64_t kDtStrtab = 5;  // DT_STRTAB
 inline constexpr std::int64_t kDtStrsz = 10;  // DT_STRSZ
+inline constexpr std::int64_t kDtRpath = 15;    // DT_RPATH
+inline constexpr std::int64_t kDtRunpath = 29;  // DT_RUNPATH
 
 struct Section {
   std::uint32_t index = 0;
@@ -204,6 +206,10 @@ class ElfFile {
   Result<std::vector<Symbol>> Symbols() const;
   // .dynsym without the null symbol 0; empty if there is no .dynsym.
   Result<std::vector<Symbol>> DynamicSymbols() const;
+  // The undefined (shndx 0) .dynsym symbols: what the file imports. Cheaper
+  // than DynamicSymbols() on an externally linked Go binary, which exports
+  // 100k+ symbols and imports a hundred.
+  Result<std::vector<Symbol>> DynamicImports() const;
   // The first .symtab symbol with this name (then .dynsym); nullopt if none.
   // Parses the tables on each call: for many lookups, call Symbols() once.
   Result<std::optional<Symbol>> FindSymbol(std::string_view name) const;
@@ -215,6 +221,9 @@ class ElfFile {
   Result<std::vector<DynamicEntry>> DynamicEntries() const;
   // DT_NEEDED names, resolved through DT_STRTAB/DT_STRSZ mapped via PT_LOAD.
   Result<std::vector<std::string_view>> Needed() const;
+  // The strings of every `tag` entry (DT_NEEDED, DT_RPATH, DT_RUNPATH), in
+  // table order, from DT_STRTAB; empty if there is none.
+  Result<std::vector<std::string_view>> DynamicStrings(std::int64_t tag) const;
   // Dynamic relocations from DT_RELA/DT_REL/DT_JMPREL when there is a dynamic
   // table (the loader's view), else from SHF_ALLOC SHT_RELA/SHT_REL sections.
   // DT_RELR (packed relative) is not decoded.
@@ -228,7 +237,8 @@ class ElfFile {
 
   ElfFile() = default;
   Result<void> ParseHeaders();
-  Result<std::vector<Symbol>> ParseSymbolSection(std::uint32_t type) const;
+  Result<std::vector<Symbol>> ParseSymbolSection(std::uint32_t type,
+                                                 bool undefined_only = false) const;
   Result<std::vector<Relocation>> ParseRelocations(Bytes table, bool rela,
                                                    std::uint64_t entsize,
                                                    std::string_view what) const;

@@ -357,6 +357,32 @@ TEST_P(FixtureTest, HeaderFacts) {
   EXPECT_TRUE(elf_->IsExecutableAddress(elf_->entry()));
 }
 
+// DynamicImports is DynamicSymbols' undefined entries, in order; and the
+// host's libc, which exports ~3000 symbols, imports a handful (from ld.so).
+TEST_P(FixtureTest, DynamicImportsAreTheUndefinedSymbols) {
+  Load("hello");
+  std::vector<std::uint8_t> libc;
+  ASSERT_TRUE(ReadFile("/lib/x86_64-linux-gnu/libc.so.6", &libc));
+  for (Bytes bytes : {Bytes(bytes_), Bytes(libc)}) {
+    auto f = ElfFile::Parse(bytes);
+    ASSERT_TRUE(f.has_value());
+    auto all = f->DynamicSymbols();
+    auto imports = f->DynamicImports();
+    ASSERT_TRUE(all.has_value() && imports.has_value());
+    std::vector<std::string_view> want, got;
+    for (const Symbol& s : *all) {
+      if (s.shndx == 0) want.push_back(s.name);
+    }
+    for (const Symbol& s : *imports) got.push_back(s.name);
+    EXPECT_EQ(got, want);
+    if (bytes.data() == libc.data()) {
+      EXPECT_GT(all->size(), 1000u);
+      EXPECT_GT(imports->size(), 0u);
+      EXPECT_LT(imports->size(), 100u);
+    }
+  }
+}
+
 TEST_P(FixtureTest, VirtualAddressMapping) {
   Load("httpsrv");
   int checked = 0;
