@@ -515,10 +515,14 @@ void Analyzer::ResolveGlobals() {
   for (const auto& [addr, size] : wanted) {
     GlobalValue g;
     auto init = ReadData(addr, size);
-    bool relocated = false;
-    for (const auto& [where, v] : p_.relocated_words) {
-      if (where + 8 > addr && where < addr + size) relocated = true;
-    }
+    // A relocated word overlapping [addr, addr+size): the first one ending
+    // after addr, if it starts before the end (relocated_words is sorted).
+    auto it = std::lower_bound(
+        p_.relocated_words.begin(), p_.relocated_words.end(), addr < 7 ? 0 : addr - 7,
+        [](const std::pair<std::uint64_t, std::uint64_t>& w, std::uint64_t a) {
+          return w.first < a;
+        });
+    const bool relocated = it != p_.relocated_words.end() && it->first < addr + size;
     if (!init) {
       g.why_not = fmt::format("its initial value is not in the file (.bss?)");
     } else if (relocated) {

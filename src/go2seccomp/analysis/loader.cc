@@ -7,21 +7,6 @@
 namespace go2seccomp::analysis {
 namespace {
 
-// Relative relocation types, per arch (System V psABI supplements).
-bool IsRelativeReloc(Arch arch, std::uint32_t type) {
-  switch (arch) {
-    case Arch::kX86_64:
-      return type == 8;  // R_X86_64_RELATIVE
-    case Arch::kArm64:
-      return type == 1027;  // R_AARCH64_RELATIVE
-    case Arch::kI386:
-      return type == 8;  // R_386_RELATIVE
-    case Arch::kArm:
-      return type == 23;  // R_ARM_RELATIVE
-  }
-  return false;
-}
-
 // Go's register-based ABIInternal: amd64 since Go 1.17, arm64 since 1.18
 // (and ppc64/riscv64 later); 386 and arm still pass everything on the
 // stack.
@@ -44,29 +29,6 @@ void AddExcluding(std::vector<Region>* out, Region r,
     if (at >= end) return;
   }
   out->push_back(Region{at, r.bytes.subspan(at - r.vaddr)});
-}
-
-// ELF bookkeeping that a loader reads, not the program: symbol and string
-// tables, hashes, relocations, symbol versions, notes. A Go binary linked
-// with -rdynamic (Debian's dockerd) has every package variable's address
-// in .dynsym, which is no evidence that code can reach it through memory.
-bool IsElfMetadata(std::uint32_t type) {
-  switch (type) {
-    case elf::kShtSymtab:
-    case elf::kShtStrtab:
-    case elf::kShtRela:
-    case elf::kShtHash:
-    case elf::kShtNote:
-    case elf::kShtRel:
-    case elf::kShtDynsym:
-    case elf::kShtGnuHash:
-    case elf::kShtGnuVerdef:
-    case elf::kShtGnuVerneed:
-    case elf::kShtGnuVersym:
-      return true;
-    default:
-      return false;
-  }
 }
 
 }  // namespace
@@ -109,8 +71,9 @@ Result<LoadedBinary> LoadedBinary::FromBytes(Bytes image, std::string name) {
     }
     return wrap(loc.error());
   }
-  auto lines = gosym::LineTable::Parse(loc->bytes, loc->vaddr, loc->file_offset,
-                                       loc->text_start);
+  auto lines = loc->parsed ? Result<gosym::LineTable>(std::move(*loc->parsed))
+                           : gosym::LineTable::Parse(loc->bytes, loc->vaddr,
+                                                     loc->file_offset, loc->text_start);
   // Name where the table came from (its section, or the magic scan): a
   // user holding a corrupt binary wants to know which bytes lied.
   if (!lines) {
@@ -149,7 +112,10 @@ Result<LoadedBinary> LoadedBinary::FromBytes(Bytes image, std::string name) {
   const std::uint64_t tab_hi = tab_lo + (by_section ? loc->bytes.size() : lt.UsedSize());
   std::vector<std::pair<std::uint64_t, std::uint64_t>> skip = {{tab_lo, tab_hi}};
   for (const elf::Section& sec : ef.sections()) {
-    if (sec.IsAlloc() && IsElfMetadata(sec.type)) skip.emplace_back(sec.addr, sec.addr + sec.size);
+    // ELF bookkeeping: a Go binary linked with -rdynamic (Debian's dockerd)
+    // has every package variable's address in .dynsym, which is no evidence
+    // that code can reach it through memory.
+    if (sec.IsAlloc() && sec.IsMetadata()) skip.emplace_back(sec.addr, sec.addr + sec.size);
   }
   std::sort(skip.begin(), skip.end());
   // Code: the executable sections when the file has section headers (an
@@ -192,13 +158,9 @@ Result<LoadedBinary> LoadedBinary::FromBytes(Bytes image, std::string name) {
   }
   std::sort(p.code.begin(), p.code.end(),
             [](const Region& a, const Region& b) { return a.vaddr < b.vaddr; });
-  if (ef.relative_relocation_count() > 0) {
-    auto relocs = ef.DynamicRelocations();
-    if (!relocs) return wrap(relocs.error());
-    for (const elf::Relocation& rel : *relocs) {
-      if (IsRelativeReloc(*arch, rel.type) && !(rel.offset >= tab_lo && rel.offset < tab_hi)) {
-        p.relocated_words.emplace_back(rel.offset, static_cast<std::uint64_t>(rel.addend));
-      }
+  for (const elf::ElfFile::RelativeReloc& rel : ef.relative_relocations()) {
+    if (!(rel.offset >= tab_lo && rel.offset < tab_hi)) {
+      p.relocated_words.emplace_back(rel.offset, rel.addend);
     }
   }
   const gosym::LineTable* table = &*state->lines;

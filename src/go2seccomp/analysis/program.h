@@ -49,8 +49,9 @@ struct Program {
   std::optional<bool> register_abi;
   std::string go_version;  // "go1.19.8" or empty
   // Pointer-sized values the dynamic loader writes at load time (PIE
-  // relative relocations): addend by target address. Used to find function
-  // addresses stored in data of position-independent binaries.
+  // relative relocations): addend by target address, sorted by address.
+  // Used to find function addresses stored in data of position-independent
+  // binaries.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> relocated_words;
   // File:line for a pc, when known (pclntab).
   std::function<std::optional<SourcePos>(std::uint64_t pc)> line_for;

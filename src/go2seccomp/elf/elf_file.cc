@@ -614,9 +614,9 @@ Result<std::vector<std::string_view>> ElfFile::DynamicStrings(std::int64_t tag) 
   return out;
 }
 
-Result<std::vector<Relocation>> ElfFile::ParseRelocations(
-    Bytes table, bool rela, std::uint64_t entsize,
-    std::string_view what) const {
+Result<std::uint64_t> ElfFile::CheckRelocTable(Bytes table, bool rela,
+                                               std::uint64_t entsize,
+                                               std::string_view what) const {
   const Layout& L = LayoutFor(elf_class_);
   const std::uint64_t want = rela ? L.rela_size : L.rel_size;
   if (entsize != 0 && entsize != want) {
@@ -629,6 +629,15 @@ Result<std::vector<Relocation>> ElfFile::ParseRelocations(
                      "{}: size {:#x} is not a multiple of the entry size {}",
                      what, table.size(), want);
   }
+  return want;
+}
+
+Result<std::vector<Relocation>> ElfFile::ParseRelocations(
+    Bytes table, bool rela, std::uint64_t entsize,
+    std::string_view what) const {
+  const Layout& L = LayoutFor(elf_class_);
+  G2S_ASSIGN_OR_RETURN(const std::uint64_t want,
+                       CheckRelocTable(table, rela, entsize, what));
   std::vector<Relocation> out;
   out.reserve(table.size() / want);
   for (std::uint64_t off = 0; off < table.size(); off += want) {
@@ -776,25 +785,36 @@ void ElfFile::IndexRelativeRelocations() {
     relative_error_ = std::move(tables).error();
     return;
   }
+  // A PIE Go binary has ~250k of these (dockerd): read them straight from
+  // the table, without a Relocation per entry, and skip the sort when the
+  // linker already emitted them in order (it does, -z combreloc).
+  const Layout& L = LayoutFor(elf_class_);
   for (const RelocTable& t : *tables) {
     if (!t.rela) continue;
-    auto rs = ParseRelocations(t.data, t.rela, t.entsize, t.what);
-    if (!rs) {
-      relative_error_ = std::move(rs).error();
+    auto size = CheckRelocTable(t.data, t.rela, t.entsize, t.what);
+    if (!size) {
+      relative_error_ = std::move(size).error();
       relative_.clear();
       return;
     }
-    for (const Relocation& r : *rs) {
-      if (r.type != *relative) continue;
-      std::uint64_t addend = static_cast<std::uint64_t>(r.addend);
+    relative_.reserve(relative_.size() + t.data.size() / *size);
+    for (std::uint64_t off = 0; off < t.data.size(); off += *size) {
+      const std::uint8_t* p = t.data.data() + off;
+      const std::uint64_t info = LoadWord(p + L.word, L.word);
+      const std::uint32_t type = elf_class_ == 64 ? static_cast<std::uint32_t>(info)
+                                                  : static_cast<std::uint32_t>(info & 0xff);
+      if (type != *relative) continue;
+      std::uint64_t addend = LoadWord(p + 2 * L.word, L.word);
       if (elf_class_ == 32) addend &= 0xffffffffu;
-      relative_.push_back({r.offset, addend});
+      relative_.push_back({LoadWord(p, L.word), addend});
     }
   }
-  std::sort(relative_.begin(), relative_.end(),
-            [](const RelativeReloc& a, const RelativeReloc& b) {
-              return a.offset < b.offset;
-            });
+  const auto by_offset = [](const RelativeReloc& a, const RelativeReloc& b) {
+    return a.offset < b.offset;
+  };
+  if (!std::is_sorted(relative_.begin(), relative_.end(), by_offset)) {
+    std::sort(relative_.begin(), relative_.end(), by_offset);
+  }
 }
 
 }  // namespace go2seccomp::elf

@@ -105,6 +105,27 @@ struct Section {
 
   bool IsAlloc() const { return (flags & kShfAlloc) != 0; }
   bool IsExecutable() const { return (flags & kShfExecinstr) != 0; }
+  // Tables for the linker and loader (symbols, strings, relocations,
+  // hashes, versions, notes): never program code or data, though they
+  // hold copies of its addresses.
+  bool IsMetadata() const {
+    switch (type) {
+      case kShtSymtab:
+      case kShtStrtab:
+      case kShtRela:
+      case kShtHash:
+      case kShtNote:
+      case kShtRel:
+      case kShtDynsym:
+      case kShtGnuHash:
+      case kShtGnuVerdef:
+      case kShtGnuVerneed:
+      case kShtGnuVersym:
+        return true;
+      default:
+        return false;
+    }
+  }
   // True if `vaddr` lies in [addr, addr+size) of an SHF_ALLOC section.
   bool ContainsAddress(std::uint64_t vaddr) const {
     return IsAlloc() && vaddr >= addr && vaddr - addr < size;
@@ -199,7 +220,14 @@ class ElfFile {
   // word in the file. Fails if vaddr is unmapped, or if the relative
   // relocations could not be read and one might apply.
   Result<std::uint64_t> ReadPointer(std::uint64_t vaddr) const;
-  // Number of RELA relative relocations ReadPointer() knows about.
+  // A RELA relative relocation: the loader stores load bias + addend at
+  // offset.
+  struct RelativeReloc {
+    std::uint64_t offset;
+    std::uint64_t addend;
+  };
+  // The RELA relative relocations ReadPointer() knows about, by offset.
+  const std::vector<RelativeReloc>& relative_relocations() const { return relative_; }
   std::size_t relative_relocation_count() const { return relative_.size(); }
 
   // .symtab without the null symbol 0; empty if there is no .symtab.
@@ -230,15 +258,14 @@ class ElfFile {
   Result<std::vector<Relocation>> DynamicRelocations() const;
 
  private:
-  struct RelativeReloc {
-    std::uint64_t offset;
-    std::uint64_t addend;
-  };
 
   ElfFile() = default;
   Result<void> ParseHeaders();
   Result<std::vector<Symbol>> ParseSymbolSection(std::uint32_t type,
                                                  bool undefined_only = false) const;
+  // The entry size of a relocation table, or why it is malformed.
+  Result<std::uint64_t> CheckRelocTable(Bytes table, bool rela, std::uint64_t entsize,
+                                        std::string_view what) const;
   Result<std::vector<Relocation>> ParseRelocations(Bytes table, bool rela,
                                                    std::uint64_t entsize,
                                                    std::string_view what) const;

@@ -36,6 +36,7 @@
 #define GO2SECCOMP_GOSYM_PCLNTAB_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -163,6 +164,9 @@ struct LineTableLocation {
   PclnVersion version = PclnVersion::k12;
   // ".gopclntab", ".data.rel.ro.gopclntab" or "magic scan".
   std::string_view found_by;
+  // The table, when finding it meant parsing it (the magic scan checks a
+  // candidate that way): LineTable::Parse of the above, not to be redone.
+  std::shared_ptr<LineTable> parsed;
 };
 
 // The .gopclntab (or .data.rel.ro.gopclntab, Go's internal PIE linking)
