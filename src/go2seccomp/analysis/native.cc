@@ -214,31 +214,98 @@ std::uint64_t Image::Clobbers(std::uint32_t f) const {
   return clobbers[f];
 }
 
-// Whether the last instruction of `fn` that is not alignment padding falls
-// through past its end. Boundaries come from a DecodeShape sweep; only the
-// instructions at the end are decoded fully, from the back, giving what a
-// forward sweep would: NOP-like instructions (no flow, no writes) are
-// padding, and so is a halt (INT3, UD2) after an instruction that does not
-// fall through. A piece ending in a call ends in a call that does not return
-// (__libc_fatal, abort): compilers never let a function fall off its end
-// otherwise, so that is not a fall-through either.
-bool FallsThrough(const disasm::Decoder& dec, const Program& p, const Function& fn) {
+// What one piece of code (a symbol's or an FDE's range) does, from a single
+// DecodeShape sweep: the input of both the merging of pieces and the call
+// graph.
+struct PieceScan {
+  // Direct calls, and direct jumps that leave the piece, with targets.
+  std::vector<std::pair<std::uint64_t, Flow>> branches;
+  // Values it materialises that lie in code: candidate function addresses.
+  std::vector<std::uint64_t> code_constants;
+  bool returns = false;   // a RET, or an indirect jump (tail call, switch)
+  bool indirect = false;  // an indirect call or jump
+  bool calls = false;     // a direct call
+  // Its last instruction that is not alignment padding falls through its
+  // end. Only the instructions at the end are decoded fully, from the back,
+  // giving what a forward sweep would: NOP-like instructions (no flow, no
+  // writes) are padding, and so is a halt (INT3, UD2) after an instruction
+  // that does not fall through. A piece ending in a call ends in a call
+  // that does not return (__libc_fatal, abort): compilers never let a
+  // function fall off its end otherwise, so that does not fall through.
+  bool falls_through = false;
+};
+
+PieceScan ScanPiece(const disasm::Decoder& dec, const Program& p, const Function& fn,
+                    std::vector<std::uint32_t>* starts) {
+  PieceScan out;
   auto code = p.CodeAt(fn.entry, fn.end - fn.entry);
-  if (!code) return false;
-  std::vector<std::uint32_t> starts;
+  if (!code) return out;
+  starts->clear();
+  const auto in_code = [&p](std::uint64_t v) {
+    for (const Region& r : p.code) {
+      if (r.Contains(v)) return true;
+    }
+    return false;
+  };
+  // arm64 builds addresses in two instructions (ADRP, then ADD): follow
+  // register constants through AddImm.
+  std::map<disasm::Reg, std::uint64_t> consts;
   Instruction insn;
   for (std::uint64_t off = 0; off < code->size(); off += insn.length ? insn.length : 1) {
-    starts.push_back(static_cast<std::uint32_t>(off));
+    starts->push_back(static_cast<std::uint32_t>(off));
     dec.DecodeShape(code->subspan(off), fn.entry + off, &insn);
+    for (int i = 0; i < insn.num_ops; ++i) {
+      const disasm::MicroOp& op = insn.ops[i];
+      std::optional<std::uint64_t> v;
+      if (op.kind == OpKind::kMove && op.src.kind == Operand::Kind::kImm) {
+        v = static_cast<std::uint64_t>(op.src.imm);
+      } else if (op.kind == OpKind::kAddImm && op.src.kind == Operand::Kind::kReg &&
+                 consts.count(op.src.reg)) {
+        v = consts[op.src.reg] + static_cast<std::uint64_t>(op.imm);
+      }
+      if (v && in_code(*v)) out.code_constants.push_back(*v);
+      if (op.dst.kind == Operand::Kind::kReg) {
+        if (v) {
+          consts[op.dst.reg] = *v;
+        } else {
+          consts.erase(op.dst.reg);
+        }
+      }
+    }
+    switch (insn.flow) {
+      case Flow::kCall:
+        out.calls = true;
+        out.branches.emplace_back(insn.target, insn.flow);
+        break;
+      case Flow::kJump:
+      case Flow::kCondJump:
+        if (insn.target < fn.entry || insn.target >= fn.end) {
+          out.branches.emplace_back(insn.target, insn.flow);
+        }
+        break;
+      case Flow::kReturn:
+        out.returns = true;
+        break;
+      case Flow::kIndirectJump:
+        out.returns = true;
+        out.indirect = true;
+        break;
+      case Flow::kIndirectCall:
+        out.indirect = true;
+        break;
+      default:
+        break;
+    }
   }
   std::optional<Flow> last;
   bool halt_after = false;  // a halt follows the instructions still to see
-  for (std::size_t k = starts.size(); k-- > 0;) {
+  for (std::size_t k = starts->size(); k-- > 0;) {
+    const std::uint32_t at = (*starts)[k];
     // The shape has the exact flow; only a kNext one needs its writes to
     // tell padding (NOP, and anything else that writes nothing) apart.
-    dec.DecodeShape(code->subspan(starts[k]), fn.entry + starts[k], &insn);
+    dec.DecodeShape(code->subspan(at), fn.entry + at, &insn);
     if (insn.flow == Flow::kNext) {
-      dec.Decode(code->subspan(starts[k]), fn.entry + starts[k], &insn);
+      dec.Decode(code->subspan(at), fn.entry + at, &insn);
       if (insn.num_ops == 0 && !insn.clobbers_all_registers) continue;
     }
     if (insn.flow == Flow::kHalt) {
@@ -249,9 +316,11 @@ bool FallsThrough(const disasm::Decoder& dec, const Program& p, const Function& 
     break;
   }
   if (!last && halt_after) last = Flow::kHalt;
-  return last && *last != Flow::kJump && *last != Flow::kIndirectJump &&
-         *last != Flow::kReturn && *last != Flow::kHalt && *last != Flow::kInvalid &&
-         *last != Flow::kCall && *last != Flow::kIndirectCall;
+  out.falls_through = last && *last != Flow::kJump && *last != Flow::kIndirectJump &&
+                      *last != Flow::kReturn && *last != Flow::kHalt &&
+                      *last != Flow::kInvalid && *last != Flow::kCall &&
+                      *last != Flow::kIndirectCall;
+  return out;
 }
 
 // Maps and parses the file: enough to follow its DT_NEEDED. BuildImage
@@ -361,16 +430,30 @@ Result<void> BuildImage(Image* img, Arch arch) {
   // its SYSCALL). A piece whose last instruction falls through into an
   // unnamed piece is one function with it, or the number set in the first
   // piece would be lost at the second's "entry".
+  // Every piece is swept once, here; the call graph below reads the scans.
+  std::vector<PieceScan> scans(p.funcs.size());
+  {
+    std::vector<std::uint32_t> insn_starts;  // scratch
+    for (std::size_t k = 0; k < p.funcs.size(); ++k) {
+      scans[k] = ScanPiece(dec, p, p.funcs[k], &insn_starts);
+    }
+  }
+  // first_piece[f]: the scan of merged function f's first piece; its last
+  // is first_piece[f + 1] - 1.
+  std::vector<std::uint32_t> first_piece;
   {
     std::vector<Function> merged;
-    for (const Function& fn : p.funcs) {
+    for (std::uint32_t k = 0; k < p.funcs.size(); ++k) {
+      const Function& fn = p.funcs[k];
       if (!merged.empty() && fn.name.empty() && merged.back().end == fn.entry &&
-          FallsThrough(dec, p, merged.back())) {
+          scans[k - 1].falls_through) {
         merged.back().end = fn.end;
         continue;
       }
       merged.push_back(fn);
+      first_piece.push_back(k);
     }
+    first_piece.push_back(static_cast<std::uint32_t>(p.funcs.size()));
     p.funcs = std::move(merged);
   }
   for (const elf::Symbol& s : dynsyms) {
@@ -497,76 +580,44 @@ Result<void> BuildImage(Image* img, Arch arch) {
   // that may return; the rest is a least fixpoint below.
   std::vector<bool> returns(n, false);
   std::vector<std::vector<std::uint32_t>> tail_jumps(n);
-  // The call graph needs each instruction's flow and the constants it
-  // materialises, not its every write: DecodeShape.
+  // The call graph, from the scans of each function's pieces.
   for (std::uint32_t f = 0; f < n; ++f) {
     const Function& fn = p.funcs[f];
-    auto code = p.CodeAt(fn.entry, fn.end - fn.entry);
-    if (!code) continue;
     std::uint64_t& writes = img->flow_writes[f];
-    std::map<disasm::Reg, std::uint64_t> consts;
-    Instruction insn;
-    for (std::uint64_t off = 0; off < code->size(); off += insn.length ? insn.length : 1) {
-      dec.DecodeShape(code->subspan(off), fn.entry + off, &insn);
-      if (insn.flow == Flow::kCall && arch == Arch::kArm64) writes |= std::uint64_t{1} << 30;
-      for (int i = 0; i < insn.num_ops; ++i) {
-        const disasm::MicroOp& op = insn.ops[i];
-        std::optional<std::uint64_t> v;
-        if (op.kind == OpKind::kMove && op.src.kind == Operand::Kind::kImm) {
-          v = static_cast<std::uint64_t>(op.src.imm);
-        } else if (op.kind == OpKind::kAddImm && op.src.kind == Operand::Kind::kReg &&
-                   consts.count(op.src.reg)) {
-          v = consts[op.src.reg] + static_cast<std::uint64_t>(op.imm);
-        }
-        if (v) {
-          if (auto t = p.FuncWithEntry(*v)) {
-            img->takes[f].push_back(static_cast<std::uint32_t>(*t));
-          }
-        }
-        if (op.dst.kind == Operand::Kind::kReg) {
-          if (v) {
-            consts[op.dst.reg] = *v;
-          } else {
-            consts.erase(op.dst.reg);
-          }
-        }
+    for (std::uint32_t k = first_piece[f]; k < first_piece[f + 1]; ++k) {
+      const PieceScan& scan = scans[k];
+      if (scan.calls && arch == Arch::kArm64) writes |= std::uint64_t{1} << 30;
+      for (std::uint64_t v : scan.code_constants) {
+        if (auto t = p.FuncWithEntry(v)) img->takes[f].push_back(static_cast<std::uint32_t>(*t));
       }
-      if (insn.flow == Flow::kReturn || insn.flow == Flow::kIndirectJump) returns[f] = true;
-      if ((insn.flow == Flow::kJump || insn.flow == Flow::kCondJump) &&
-          !(insn.target >= fn.entry && insn.target < fn.end)) {
-        if (auto t = p.FuncWithEntry(insn.target); t && !img->plt.count(insn.target)) {
-          tail_jumps[f].push_back(static_cast<std::uint32_t>(*t));
-        } else {
-          returns[f] = true;  // a PLT tail call or into the middle of something
-        }
+      if (scan.returns) returns[f] = true;
+      if (scan.indirect) {
+        img->indirect[f] = true;
+        writes |= abi_clobbered;
       }
-      switch (insn.flow) {
-        case Flow::kCall:
-        case Flow::kJump:
-        case Flow::kCondJump: {
-          if (insn.target >= fn.entry && insn.target < fn.end && insn.flow != Flow::kCall) break;
-          auto pit = img->plt.find(insn.target);
-          if (pit != img->plt.end()) {
-            img->plt_calls[f].push_back(&pit->second);
-            writes |= abi_clobbered;
-          } else if (img->InPlt(insn.target)) {
-            img->indirect[f] = true;  // a PLT entry we could not name
-            writes |= abi_clobbered;
-          } else if (auto t = p.FuncAt(insn.target)) {
-            img->calls[f].push_back(static_cast<std::uint32_t>(*t));
-            if (p.funcs[*t].entry != insn.target) writes = kAllRegs;  // into the middle
+      for (const auto& [target, flow] : scan.branches) {
+        const bool inside = target >= fn.entry && target < fn.end;
+        if (flow != Flow::kCall) {
+          if (inside) continue;  // a jump between pieces of this function
+          if (auto t = p.FuncWithEntry(target); t && !img->plt.count(target)) {
+            tail_jumps[f].push_back(static_cast<std::uint32_t>(*t));
           } else {
-            writes = kAllRegs;
+            returns[f] = true;  // a PLT tail call or into the middle of something
           }
-          break;
         }
-        case Flow::kIndirectCall:
-        case Flow::kIndirectJump:
-          img->indirect[f] = true;
+        auto pit = img->plt.find(target);
+        if (pit != img->plt.end()) {
+          img->plt_calls[f].push_back(&pit->second);
           writes |= abi_clobbered;
-          break;
-        default:
-          break;
+        } else if (img->InPlt(target)) {
+          img->indirect[f] = true;  // a PLT entry we could not name
+          writes |= abi_clobbered;
+        } else if (auto t = p.FuncAt(target)) {
+          img->calls[f].push_back(static_cast<std::uint32_t>(*t));
+          if (p.funcs[*t].entry != target) writes = kAllRegs;  // into the middle
+        } else {
+          writes = kAllRegs;
+        }
       }
     }
   }
