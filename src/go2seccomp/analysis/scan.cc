@@ -260,12 +260,15 @@ std::vector<BranchHit> FindAddressReferences(
   std::vector<BranchHit> out;
   if (targets.empty()) return out;
   const int word = GetArchInfo(program.arch).ptr_size;
+  // One subtraction rules out almost every word before the binary search
+  // (targets is sorted): data is tens of MB in a big binary.
+  const std::uint64_t lo = targets.front(), span = targets.back() - lo;
   for (const Region& r : program.data) {
     const std::uint8_t* p = r.bytes.data();
     const std::size_t start = (word - r.vaddr % word) % word;
     for (std::size_t i = start; i + word <= r.bytes.size(); i += word) {
       const std::uint64_t v = word == 8 ? LoadLe64(p + i) : LoadLe32(p + i);
-      if (Has(targets, v)) out.push_back({r.vaddr + i, v});
+      if (v - lo <= span && Has(targets, v)) out.push_back({r.vaddr + i, v});
     }
   }
   for (const auto& [where, value] : program.relocated_words) {

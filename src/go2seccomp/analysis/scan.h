@@ -46,7 +46,8 @@ class CodeIndex {
 };
 
 // Pointer-sized words in data regions (and relocated words of PIEs) whose
-// value is in `targets`: functions used as values (funcval, method tables).
+// value is in `targets` (sorted): functions used as values (funcval, method
+// tables).
 std::vector<BranchHit> FindAddressReferences(
     const Program& program, std::span<const std::uint64_t> targets);
 
