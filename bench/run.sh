@@ -25,6 +25,31 @@ if [ ${#bins[@]} -eq 0 ]; then
     [ -f "$CORPUS/$p" ] && bins+=("$CORPUS/$p")
   done
 fi
+# The biggest Go binaries a Debian 12 machine can get, into a cache dir:
+#  G2S_BENCH_DEB=1  Debian's dockerd (75 MB) and hugo (53 MB), both cgo
+#                   (apt-get download; no install);
+#  G2S_BENCH_BIG=1  a synthetic static Go program of ~100 MB
+#                   (bench/gen_big_go.py, built with the machine's go: ~2 min
+#                   the first time).
+CACHE=${G2S_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/go2seccomp}/bench
+if [ "${G2S_BENCH_DEB:-}" = 1 ]; then
+  mkdir -p "$CACHE/deb"
+  if [ ! -x "$CACHE/deb/x/usr/sbin/dockerd" ] || [ ! -x "$CACHE/deb/x/usr/bin/hugo" ]; then
+    (cd "$CACHE/deb" && apt-get download docker.io hugo >/dev/null &&
+     for d in ./*.deb; do dpkg-deb -x "$d" x; done) || echo "apt-get download failed" >&2
+  fi
+  for p in "$CACHE/deb/x/usr/sbin/dockerd" "$CACHE/deb/x/usr/bin/hugo"; do
+    [ -x "$p" ] && bins+=("$p")
+  done
+fi
+if [ "${G2S_BENCH_BIG:-}" = 1 ]; then
+  big="$CACHE/biggo/biggo"
+  if [ ! -x "$big" ]; then
+    rm -rf "$CACHE/biggo" && python3 "$(dirname "$0")/gen_big_go.py" "$CACHE/biggo" 270 200 &&
+      (cd "$CACHE/biggo" && CGO_ENABLED=0 go build -o biggo .) || echo "building $big failed" >&2
+  fi
+  [ -x "$big" ] && bins+=("$big")
+fi
 [ ${#bins[@]} -gt 0 ] || { echo "no binaries (set G2S_CORPUS_DIR or pass paths)" >&2; exit 2; }
 GO=$(command -v go || true)
 now() { date +%s%N; }

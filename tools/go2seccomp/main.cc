@@ -2,6 +2,8 @@
 // them. Every subcommand lives in its own file (commands.h); this file only
 // assembles the CLI, runs the chosen command and turns errors into exit
 // codes (the one place an Error becomes text).
+#include <malloc.h>
+
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
@@ -21,6 +23,12 @@ int ReportError(const Error& error) {
 
 int main(int argc, char** argv) {
   using namespace go2seccomp;
+  // One malloc arena for all threads: the analysis threads' short-lived
+  // vectors otherwise leave each thread a partly used heap of its own,
+  // ~10% of the peak (peak RSS: Debian's go 26 -> 24 MB, dockerd 127 -> 116
+  // MB), for no measurable speed. (glibc mallopt(3); exec'ed programs are
+  // not affected.)
+  mallopt(M_ARENA_MAX, 1);
   CLI::App app{
       "go2seccomp: seccomp profiles that allow exactly the syscalls a Go "
       "binary can make, and a launcher that applies them.\n\n"

@@ -39,8 +39,11 @@ constexpr std::array<std::uint8_t, 256> kX86Table = MakeX86Table();
 
 // Function entries as one bitmap per code region (regions may lie far
 // apart: one bitmap over the whole span could need terabytes for a
-// crafted or unusual ELF -- found by the pipeline fuzzer). Entries outside
-// every region are kept in a sorted list.
+// crafted or unusual ELF -- found by the pipeline fuzzer), one bit per
+// 16-byte slot: compilers align function entries to 16 bytes (Go's
+// linker to 32 on amd64), so a bit per byte would be an eighth of the text
+// size in memory for nothing. Entries off that grid, or outside every
+// region, are kept in a sorted list.
 class EntrySet {
  public:
   explicit EntrySet(const Program& p) {
@@ -49,18 +52,24 @@ class EntrySet {
     }
     std::sort(regions_.begin(), regions_.end(),
               [](const Bits& x, const Bits& y) { return x.lo < y.lo; });
-    for (Bits& b : regions_) b.words.assign((b.hi - b.lo) / 64 + 1, 0);
+    for (Bits& b : regions_) b.words.assign((b.hi - b.lo) / (64 * kSlot) + 1, 0);
     for (const Function& f : p.funcs) Add(f.entry);
     // PLT entries standing for wrappers in other libraries.
     for (const auto& [entry, locs] : p.external_wrappers) Add(entry);
     std::sort(others_.begin(), others_.end());
   }
   bool Has(std::uint64_t a) const {
-    if (const Bits* b = Find(a)) return (b->words[(a - b->lo) / 64] >> ((a - b->lo) % 64)) & 1;
+    if (a % kSlot == 0) {
+      if (const Bits* b = Find(a)) {
+        const std::uint64_t slot = (a - b->lo) / kSlot;
+        return (b->words[slot / 64] >> (slot % 64)) & 1;
+      }
+    }
     return !others_.empty() && std::binary_search(others_.begin(), others_.end(), a);
   }
 
  private:
+  static constexpr std::uint64_t kSlot = 16;
   struct Bits {
     std::uint64_t lo, hi;
     std::vector<std::uint64_t> words;
@@ -73,8 +82,10 @@ class EntrySet {
     return nullptr;
   }
   void Add(std::uint64_t a) {
-    if (Bits* b = const_cast<Bits*>(Find(a))) {
-      b->words[(a - b->lo) / 64] |= std::uint64_t{1} << ((a - b->lo) % 64);
+    Bits* b = a % kSlot == 0 ? const_cast<Bits*>(Find(a)) : nullptr;
+    if (b != nullptr) {
+      const std::uint64_t slot = (a - b->lo) / kSlot;
+      b->words[slot / 64] |= std::uint64_t{1} << (slot % 64);
     } else {
       others_.push_back(a);
     }
@@ -228,15 +239,19 @@ CodeIndex CodeIndex::Build(const Program& program, int threads) {
     }
     for (auto& th : pool) th.join();
   }
-  std::size_t nh = 0;
-  for (const auto& v : hits) nh += v.size();
-  index.by_target_.reserve(nh);
   for (std::size_t k = 0; k < chunks.size(); ++k) {
     index.syscalls_.insert(index.syscalls_.end(), sys[k].begin(), sys[k].end());
-    index.by_target_.insert(index.by_target_.end(), hits[k].begin(), hits[k].end());
+    hits[k].shrink_to_fit();
   }
-  // Chunks are in address order, so both lists are sorted by address.
+  // Chunks are in address order, so both are sorted by address.
+  index.branches_ = std::move(hits);
   return index;
+}
+
+std::size_t CodeIndex::branch_count() const {
+  std::size_t n = 0;
+  for (const auto& chunk : branches_) n += chunk.size();
+  return n;
 }
 
 std::vector<BranchHit> CodeIndex::BranchesTo(std::span<const std::uint64_t> targets) const {
@@ -247,9 +262,12 @@ std::vector<BranchHit> CodeIndex::BranchesTo(std::span<const std::uint64_t> targ
   std::vector<std::uint64_t> sorted(targets.begin(), targets.end());
   std::sort(sorted.begin(), sorted.end());
   const std::uint64_t lo = sorted.front(), hi = sorted.back();
-  for (const BranchHit& h : by_target_) {
-    if (h.target >= lo && h.target <= hi && std::binary_search(sorted.begin(), sorted.end(), h.target)) {
-      out.push_back(h);
+  for (const auto& chunk : branches_) {
+    for (const BranchHit& h : chunk) {
+      if (h.target >= lo && h.target <= hi &&
+          std::binary_search(sorted.begin(), sorted.end(), h.target)) {
+        out.push_back(h);
+      }
     }
   }
   return out;

@@ -38,11 +38,14 @@ class CodeIndex {
   const std::vector<std::uint64_t>& syscall_candidates() const { return syscalls_; }
   // Direct branches to any of `targets` (function entries), sorted by site.
   std::vector<BranchHit> BranchesTo(std::span<const std::uint64_t> targets) const;
-  std::size_t branch_count() const { return by_target_.size(); }
+  std::size_t branch_count() const;
 
  private:
   std::vector<std::uint64_t> syscalls_;
-  std::vector<BranchHit> by_target_;  // every branch into a function entry, by site
+  // Every branch into a function entry, by site: one list per chunk of
+  // code as the scan threads left them (concatenating them would double
+  // the index's peak memory, which is most of the heap on big binaries).
+  std::vector<std::vector<BranchHit>> branches_;
 };
 
 // Pointer-sized words in data regions (and relocated words of PIEs) whose

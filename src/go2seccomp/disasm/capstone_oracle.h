@@ -6,7 +6,8 @@
 //
 //   if (!internal::CapstoneValidArm(bytes, address)) insn->flow = kInvalid;
 //
-// One Capstone handle per thread and arch, opened on that thread's first
+// Capstone is dlopen'ed on the first call (not linked: see the .cc). One
+// Capstone handle per thread and arch, opened on that thread's first
 // call (detail off; cs_disasm_iter into a cs_malloc'd buffer does not
 // allocate per call), so callers stay const and thread-safe. If Capstone
 // cannot be opened every word counts as valid: the decoders' catch-all then
