@@ -28,18 +28,16 @@
 namespace go2seccomp {
 namespace {
 
+using test_util::Fixture;
+
 namespace fs = std::filesystem;
 using test_util::RunProgram;
 using test_util::RunResult;
 using test_util::TempDir;
 
-std::string Fixture(const std::string& name) {
-  return std::string(G2S_FIXTURE_DIR) + "/386/" + name;
-}
-
 // Whether this kernel runs i386 binaries at all.
 bool Ia32Available() {
-  static const bool ok = RunProgram({Fixture("hello")}).exited_ok();
+  static const bool ok = RunProgram({Fixture("hello", "386")}).exited_ok();
   return ok;
 }
 
@@ -74,7 +72,7 @@ std::vector<std::string> Expand(const std::vector<std::string>& args,
 fs::path MakeProfile(const Case& c, const fs::path& dir,
                      const std::string& drop = {}) {
   const fs::path p386 = dir / "p386.json";
-  std::vector<std::string> argv = {G2S_CLI, Fixture(c.name), p386.string(),
+  std::vector<std::string> argv = {G2S_CLI, Fixture(c.name, "386"), p386.string(),
                                    "--runtime", "none"};
   for (const std::string& w : c.with) {
     argv.push_back("--with");
@@ -111,7 +109,7 @@ TEST_P(I386LiveTest, TracedSyscallsAreInTheProfile) {
   fs::create_directories(tmp.path() / "work");
   std::ofstream(tmp.path() / "work" / "src.txt") << std::string(100000, 'x');
   const fs::path p386 = tmp.path() / "p386.json";
-  std::vector<std::string> argv = {G2S_CLI, Fixture(c.name), p386.string(),
+  std::vector<std::string> argv = {G2S_CLI, Fixture(c.name, "386"), p386.string(),
                                    "--runtime", "none"};
   for (const std::string& w : c.with) {
     argv.push_back("--with");
@@ -120,7 +118,7 @@ TEST_P(I386LiveTest, TracedSyscallsAreInTheProfile) {
   ASSERT_TRUE(RunProgram(argv).exited_ok());
   const fs::path observed = tmp.path() / "observed.json";
   std::vector<std::string> trace = {
-      G2S_CLI, "trace", "-q", "-o", observed.string(), "--", Fixture(c.name)};
+      G2S_CLI, "trace", "-q", "-o", observed.string(), "--", Fixture(c.name, "386")};
   for (const std::string& a : Expand(c.args, tmp.path() / "work")) {
     trace.push_back(a);
   }
@@ -140,7 +138,7 @@ TEST_P(I386LiveTest, RunsUnderItsProfile) {
   std::ofstream(tmp.path() / "work" / "src.txt") << std::string(100000, 'x');
   const fs::path profile = MakeProfile(c, tmp.path());
   std::vector<std::string> argv = {G2S_CLI,          "exec", "--profile",
-                                   profile.string(), "--",   Fixture(c.name)};
+                                   profile.string(), "--",   Fixture(c.name, "386")};
   for (const std::string& a : Expand(c.args, tmp.path() / "work")) {
     argv.push_back(a);
   }
@@ -173,9 +171,9 @@ TEST(I386Live, ClassicProfileRunsAsIs) {
   G2S_REQUIRE_SECCOMP();
   TempDir tmp;
   const fs::path p = tmp.path() / "p.json";
-  ASSERT_TRUE(RunProgram({G2S_CLI, Fixture("hello"), p.string()}).exited_ok());
+  ASSERT_TRUE(RunProgram({G2S_CLI, Fixture("hello", "386"), p.string()}).exited_ok());
   RunResult r = RunProgram(
-      {G2S_CLI, "exec", "--profile", p.string(), "--", Fixture("hello")});
+      {G2S_CLI, "exec", "--profile", p.string(), "--", Fixture("hello", "386")});
   EXPECT_TRUE(r.exited_ok()) << r.out << r.err;
   EXPECT_NE(r.out.find("hello, world"), std::string::npos) << r.out << r.err;
 }
@@ -190,7 +188,7 @@ TEST(I386Live, MissingNameIsDenied) {
   const fs::path profile = MakeProfile(c, tmp.path(), "mkdirat");
   RunResult r =
       RunProgram({G2S_CLI, "exec", "--profile", profile.string(), "--",
-                  Fixture("mkdir"), (tmp.path() / "made").string()});
+                  Fixture("mkdir", "386"), (tmp.path() / "made").string()});
   EXPECT_EQ(r.exit_code(), 1) << r.out << r.err;
   EXPECT_NE(r.err.find("operation not permitted"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(tmp.path() / "made"));

@@ -26,14 +26,12 @@
 namespace go2seccomp {
 namespace {
 
+using test_util::Fixture;
+
 namespace fs = std::filesystem;
 using test_util::RunProgram;
 using test_util::RunResult;
 using test_util::TempDir;
-
-std::string Fixture(const std::string& variant, const std::string& name) {
-  return std::string(G2S_FIXTURE_DIR) + "/" + variant + "/" + name;
-}
 
 struct Analysis {
   nlohmann::json json;
@@ -45,7 +43,7 @@ Analysis Analyze(const std::string& variant, const std::string& name,
                  const fs::path& dir) {
   const fs::path out = dir / (variant + "-" + name + ".json");
   RunResult r = RunProgram(
-      {G2S_CLI, Fixture(variant, name), out.string(), "--runtime", "none"});
+      {G2S_CLI, Fixture(name, variant), out.string(), "--runtime", "none"});
   EXPECT_TRUE(r.exited_ok()) << r.out << r.err;
   Analysis a;
   a.output = r.out + r.err;
@@ -137,7 +135,7 @@ TEST(Arch32Classic, DefaultRuntimeAddsTheHostArch) {
                              {"SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"})}}) {
     const fs::path out = tmp.path() / (std::string(variant) + ".json");
     RunResult r =
-        RunProgram({G2S_CLI, Fixture(variant, "hello"), out.string()});
+        RunProgram({G2S_CLI, Fixture("hello", variant), out.string()});
     ASSERT_TRUE(r.exited_ok()) << r.out << r.err;
     std::ifstream in(out);
     const auto j = nlohmann::json::parse(in, nullptr, false);

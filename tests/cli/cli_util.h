@@ -1,5 +1,5 @@
-// Shared bits of the CLI tests: where the CLI and the Go fixtures are, and
-// running the CLI.
+// Shared bits of the CLI tests: running the CLI (the fixtures' paths come
+// from test_util::Fixture, tests/common/process_util.h).
 #ifndef GO2SECCOMP_TESTS_CLI_CLI_UTIL_H_
 #define GO2SECCOMP_TESTS_CLI_CLI_UTIL_H_
 
@@ -9,11 +9,6 @@
 #include "tests/common/process_util.h"
 
 namespace go2seccomp::test_util {
-
-inline std::string Fixture(const std::string& name,
-                           const std::string& variant = "amd64") {
-  return std::string(G2S_FIXTURE_DIR) + "/" + variant + "/" + name;
-}
 
 // Runs `go2seccomp args...`.
 inline RunResult Cli(std::vector<std::string> args) {

@@ -1,14 +1,23 @@
 // Helpers for tests that run real programs: spawning with captured output,
-// checking whether seccomp/ptrace work here, and tracing with strace.
+// checking whether seccomp/ptrace work here, tracing with strace, and where
+// the Go fixture programs are.
 #ifndef GO2SECCOMP_TESTS_COMMON_PROCESS_UTIL_H_
 #define GO2SECCOMP_TESTS_COMMON_PROCESS_UTIL_H_
 
 #include <filesystem>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace go2seccomp::test_util {
+
+// A Go fixture program built by tests/GoFixtures.cmake:
+// G2S_FIXTURE_DIR "/<variant>/<name>" (variants: amd64, amd64-pie,
+// amd64-stripped, amd64-cgo, arm64, 386, arm).
+inline std::string Fixture(std::string_view name, std::string_view variant = "amd64") {
+  return std::string(G2S_FIXTURE_DIR) + "/" + std::string(variant) + "/" + std::string(name);
+}
 
 struct RunResult {
   int status = -1;  // wait status

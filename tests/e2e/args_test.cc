@@ -18,14 +18,12 @@
 namespace go2seccomp {
 namespace {
 
+using test_util::Fixture;
+
 namespace fs = std::filesystem;
 using test_util::RunProgram;
 using test_util::RunResult;
 using test_util::TempDir;
-
-std::string Fixture(const std::string& name) {
-  return std::string(G2S_FIXTURE_DIR) + "/amd64/" + name;
-}
 
 profile::Profile ArgsProfile(const std::string& bin, const fs::path& out) {
   RunResult r = RunProgram({G2S_CLI, bin, out.string(), "--args", "--runtime", "none"});

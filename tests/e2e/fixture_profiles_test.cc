@@ -20,16 +20,14 @@
 namespace go2seccomp {
 namespace {
 
+using test_util::Fixture;
+
 namespace fs = std::filesystem;
 using test_util::RunProgram;
 using test_util::RunResult;
 using test_util::TempDir;
 
 const std::string kCli = G2S_CLI;
-
-std::string Fixture(const std::string& name, const std::string& variant = "amd64") {
-  return std::string(G2S_FIXTURE_DIR) + "/" + variant + "/" + name;
-}
 
 struct Profile {
   nlohmann::json json;

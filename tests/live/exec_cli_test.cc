@@ -21,6 +21,8 @@
 namespace go2seccomp {
 namespace {
 
+using test_util::Fixture;
+
 namespace fs = std::filesystem;
 using test_util::ReadFile;
 using test_util::RunProgram;
@@ -43,10 +45,6 @@ const std::string kCli = G2S_CLI;
                       "NOTIF) or pidfd_open in this kernel";            \
     }                                                                   \
   } while (false)
-
-std::string Fixture(const std::string& name, const std::string& variant) {
-  return std::string(G2S_FIXTURE_DIR) + "/" + variant + "/" + name;
-}
 
 std::string Nr(const char* name) {
   return std::to_string(*syscalls::NumberOf(HostArch(), name));

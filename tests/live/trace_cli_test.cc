@@ -20,6 +20,8 @@
 namespace go2seccomp {
 namespace {
 
+using test_util::Fixture;
+
 namespace fs = std::filesystem;
 using test_util::ReadFile;
 using test_util::RunProgram;
@@ -29,11 +31,6 @@ using ::testing::HasSubstr;
 
 const std::string kCli = G2S_CLI;
 const std::string kHelper = G2S_TRACE_HELPER;
-
-std::string Fixture(const std::string& name,
-                    const std::string& variant = "amd64") {
-  return std::string(G2S_FIXTURE_DIR) + "/" + variant + "/" + name;
-}
 
 bool TraceWorks() {
   static const bool works = [] {

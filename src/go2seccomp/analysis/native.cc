@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <unordered_map>
@@ -134,7 +135,10 @@ struct Image {
   // is known from the graph pass; the registers its instructions write need
   // a full decode, which Clobbers() does on first use for the function and
   // its callees (most functions are never asked about).
+  // The analyzer asks from several threads (libc is analysed on every
+  // core): one lock around the cache.
   std::vector<std::uint64_t> flow_writes;
+  mutable std::mutex clobbers_mu;
   mutable std::vector<std::uint64_t> clobbers;
   mutable std::vector<bool> clobbers_known;
   std::unique_ptr<disasm::Decoder> decoder;
@@ -178,6 +182,7 @@ std::uint64_t LocalWrites(const disasm::Decoder& dec, const Program& p, const Fu
 }
 
 std::uint64_t Image::Clobbers(std::uint32_t f) const {
+  const std::lock_guard<std::mutex> lock(clobbers_mu);
   if (clobbers_known[f]) return clobbers[f];
   // The callees not known yet, decoded once each; then a fixpoint over just
   // them (recursion converges: masks only grow). They are closed under

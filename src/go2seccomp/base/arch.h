@@ -40,17 +40,20 @@ struct ArchInfo {
   int first_stack_arg_offset;
   std::string_view syscall_instruction;  // as Go's assembler spells it
   std::string_view syscall_nr_register;  // where the number goes
+  std::string_view audit_arch_name;      // <linux/audit.h>: "AUDIT_ARCH_X86_64"
+  // systemd.exec(5) SystemCallArchitectures= (src/basic/architecture.c).
+  std::string_view systemd_name;
 };
 
 inline constexpr ArchInfo kArchInfos[] = {
     {Arch::kX86_64, "x86_64", "amd64", "SCMP_ARCH_X86_64", 62, 64, 0xC000003E,
-     8, 1, 8, 8, "SYSCALL", "AX"},
+     8, 1, 8, 8, "SYSCALL", "AX", "AUDIT_ARCH_X86_64", "x86-64"},
     {Arch::kArm64, "arm64", "arm64", "SCMP_ARCH_AARCH64", 183, 64, 0xC00000B7,
-     8, 4, 0, 8, "SVC $0", "R8"},
+     8, 4, 0, 8, "SVC $0", "R8", "AUDIT_ARCH_AARCH64", "arm64"},
     {Arch::kI386, "i386", "386", "SCMP_ARCH_X86", 3, 32, 0x40000003, 4, 1, 4,
-     4, "INT $0x80", "AX"},
+     4, "INT $0x80", "AX", "AUDIT_ARCH_I386", "x86"},
     {Arch::kArm, "arm", "arm", "SCMP_ARCH_ARM", 40, 32, 0x40000028, 4, 4, 0, 4,
-     "SWI $0", "R7"},
+     "SWI $0", "R7", "AUDIT_ARCH_ARM", "arm"},
 };
 
 constexpr const ArchInfo& GetArchInfo(Arch arch) {

@@ -37,35 +37,8 @@ Reg FromCapstone(unsigned r) {
   return kNoReg;  // XZR/WZR (writes discarded), vector, flags, system
 }
 
-std::set<Reg> OurWrites(const Instruction& insn) {
-  std::set<Reg> w;
-  for (int i = 0; i < insn.num_ops; ++i) {
-    const Operand& d = insn.ops[i].dst;
-    if (d.kind == Operand::Kind::kReg) w.insert(d.reg);
-  }
-  if (insn.flow == Flow::kCall || insn.flow == Flow::kIndirectCall) {
-    w.insert(30);  // BL/BLR write LR: modeled by the analysis, not as ops
-  }
-  return w;
-}
-
-struct Mismatch {
-  int count = 0;
-  std::string example;
-};
-
 void CrossCheck(const std::vector<std::string>& paths) {
-  // Unique words over all binaries.
-  std::map<std::uint32_t, std::uint64_t> words;
-  for (const std::string& path : paths) {
-    auto text = test::ReadElfSection(path, ".text");
-    ASSERT_TRUE(text) << path;
-    for (std::size_t off = 0; off + 4 <= text->bytes.size(); off += 4) {
-      std::uint32_t w;
-      std::memcpy(&w, text->bytes.data() + off, 4);
-      words.emplace(w, text->addr + off);
-    }
-  }
+  const std::map<std::uint32_t, std::uint64_t> words = test::UniqueWords(paths);
   ASSERT_GT(words.size(), 10000u);
 
   csh cs;
@@ -76,9 +49,9 @@ void CrossCheck(const std::vector<std::string>& paths) {
   ASSERT_TRUE(dec);
 
   // Capstone reports a write we do not have (mnemonic -> count).
-  std::map<std::string, Mismatch> missed;
+  std::map<std::string, test::Mismatch> missed;
   // We write a register Capstone does not list.
-  std::map<std::string, Mismatch> extra;
+  std::map<std::string, test::Mismatch> extra;
   int valid = 0;
   for (const auto& [w, addr] : words) {
     std::uint8_t b[4];
@@ -99,7 +72,7 @@ void CrossCheck(const std::vector<std::string>& paths) {
       const Reg r = FromCapstone(ww[i]);
       if (r != kNoReg) theirs.insert(r);
     }
-    const std::set<Reg> ours = OurWrites(insn);
+    const std::set<Reg> ours = test::OurWrites(insn, 30);  // LR (X30)
     char hex[16];
     std::snprintf(hex, sizeof hex, "%08x", w);
     const std::string desc = std::string(hex) + " " + ci->mnemonic + " " +

@@ -34,38 +34,13 @@ Reg FromCapstone(unsigned r) {
   return kNoReg;  // PC (control flow), flags, VFP/NEON, system
 }
 
-std::set<Reg> OurWrites(const Instruction& insn) {
-  std::set<Reg> w;
-  for (int i = 0; i < insn.num_ops; ++i) {
-    const Operand& d = insn.ops[i].dst;
-    if (d.kind == Operand::Kind::kReg) w.insert(d.reg);
-  }
-  if (insn.flow == Flow::kCall || insn.flow == Flow::kIndirectCall) {
-    w.insert(14);  // BL/BLX write LR: modeled by the analysis, not as ops
-  }
-  return w;
-}
-
-struct Mismatch {
-  int count = 0;
-  std::string example;
-};
-
 std::string Fixture(const char* name) {
   return std::string(G2S_FIXTURE_DIR) + "/arm/" + name;
 }
 
 TEST(ArmCapstoneCrossCheck, FixtureWritesAgreeWithCapstone) {
-  std::map<std::uint32_t, std::uint64_t> words;
-  for (const char* name : {"hello", "httpsrv", "execproc", "filecopy"}) {
-    auto text = test::ReadElfSection(Fixture(name), ".text");
-    ASSERT_TRUE(text) << name;
-    for (std::size_t off = 0; off + 4 <= text->bytes.size(); off += 4) {
-      std::uint32_t w;
-      std::memcpy(&w, text->bytes.data() + off, 4);
-      words.emplace(w, text->addr + off);
-    }
-  }
+  const std::map<std::uint32_t, std::uint64_t> words = test::UniqueWords(
+      {Fixture("hello"), Fixture("httpsrv"), Fixture("execproc"), Fixture("filecopy")});
   ASSERT_GT(words.size(), 50000u);
 
   csh cs;
@@ -75,8 +50,8 @@ TEST(ArmCapstoneCrossCheck, FixtureWritesAgreeWithCapstone) {
   auto dec = MakeDecoder(Arch::kArm);
   ASSERT_TRUE(dec);
 
-  std::map<std::string, Mismatch> missed;  // Capstone writes, we do not
-  std::map<std::string, Mismatch> extra;   // we write, Capstone does not
+  std::map<std::string, test::Mismatch> missed;  // Capstone writes, we do not
+  std::map<std::string, test::Mismatch> extra;   // we write, Capstone does not
   int valid = 0, invalid_disagree = 0;
   for (const auto& [w, addr] : words) {
     std::uint8_t b[4];
@@ -101,7 +76,7 @@ TEST(ArmCapstoneCrossCheck, FixtureWritesAgreeWithCapstone) {
       if (r != kNoReg) theirs.insert(r);
     }
     for (int i = 0; i < nr; ++i) reads.insert(FromCapstone(rr[i]));
-    const std::set<Reg> ours = OurWrites(insn);
+    const std::set<Reg> ours = test::OurWrites(insn, 14);  // LR
     char hex[16];
     std::snprintf(hex, sizeof hex, "%08x", w);
     std::string theirs_text;

@@ -172,4 +172,28 @@ std::string GoTool() {
   return g != nullptr ? g : "go";
 }
 
+std::map<std::uint32_t, std::uint64_t> UniqueWords(const std::vector<std::string>& paths) {
+  std::map<std::uint32_t, std::uint64_t> words;
+  for (const std::string& path : paths) {
+    auto text = ReadElfSection(path, ".text");
+    if (!text) return {};
+    for (std::size_t off = 0; off + 4 <= text->bytes.size(); off += 4) {
+      std::uint32_t w;
+      std::memcpy(&w, text->bytes.data() + off, 4);
+      words.emplace(w, text->addr + off);
+    }
+  }
+  return words;
+}
+
+std::set<std::uint8_t> OurWrites(const Instruction& insn, std::uint8_t link_register) {
+  std::set<std::uint8_t> w;
+  for (int i = 0; i < insn.num_ops; ++i) {
+    const Operand& d = insn.ops[i].dst;
+    if (d.kind == Operand::Kind::kReg) w.insert(d.reg);
+  }
+  if (insn.flow == Flow::kCall || insn.flow == Flow::kIndirectCall) w.insert(link_register);
+  return w;
+}
+
 }  // namespace go2seccomp::disasm::test

@@ -9,8 +9,11 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
+
+#include "go2seccomp/disasm/instruction.h"
 
 namespace go2seccomp::disasm::test {
 
@@ -49,6 +52,23 @@ RefListing ParseGnuObjdump(const std::string& text);
 
 // "go" on PATH, or the value of $G2S_GO.
 std::string GoTool();
+
+// For the Capstone cross-checks of the fixed-width decoders (arm64, arm):
+
+// Every distinct 4-byte word of the .text sections of `paths`, with one
+// address it occurs at; empty if a file has no readable .text.
+std::map<std::uint32_t, std::uint64_t> UniqueWords(const std::vector<std::string>& paths);
+
+// The registers an instruction writes in our IR: its ops' register
+// destinations, plus the link register for calls (the analysis models that
+// write, the IR does not list it).
+std::set<std::uint8_t> OurWrites(const Instruction& insn, std::uint8_t link_register);
+
+// Disagreements of one kind, by mnemonic: how many, and one example.
+struct Mismatch {
+  int count = 0;
+  std::string example;
+};
 
 }  // namespace go2seccomp::disasm::test
 

@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "go2seccomp/base/byte_reader.h"
+#include "go2seccomp/gosym/pclntab.h"  // kFoundByMagicScan
 
 namespace go2seccomp::gosym {
 namespace {
@@ -54,7 +55,7 @@ std::optional<Blob> FindBlob(const elf::ElfFile& elf) {
         continue;
       }
       if (auto at = SearchMagic(seg.data, seg.vaddr)) {
-        return Blob{seg.data.subspan(*at), seg.vaddr + *at, "magic scan"};
+        return Blob{seg.data.subspan(*at), seg.vaddr + *at, kFoundByMagicScan};
       }
     }
   }

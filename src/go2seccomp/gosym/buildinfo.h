@@ -60,7 +60,7 @@ struct BuildInfo {
   std::vector<Module> deps;
   // "build" lines in order: {"-buildmode", "exe"}, {"GOARCH", "amd64"}, ...
   std::vector<std::pair<std::string, std::string>> settings;
-  // ".go.buildinfo" or "magic scan".
+  // ".go.buildinfo" or kFoundByMagicScan (pclntab.h).
   std::string_view found_by;
 
   std::optional<GoVersion> version() const {

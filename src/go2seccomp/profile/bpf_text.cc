@@ -42,21 +42,6 @@ std::optional<Arch> ArchFromAudit(std::uint32_t audit) {
   return std::nullopt;
 }
 
-// <linux/audit.h> spelling of each arch's AUDIT_ARCH_* constant.
-std::string_view AuditArchName(Arch arch) {
-  switch (arch) {
-    case Arch::kX86_64:
-      return "AUDIT_ARCH_X86_64";
-    case Arch::kArm64:
-      return "AUDIT_ARCH_AARCH64";
-    case Arch::kI386:
-      return "AUDIT_ARCH_I386";
-    case Arch::kArm:
-      return "AUDIT_ARCH_ARM";
-  }
-  return "?";
-}
-
 // seccomp_data field at a load offset. The 64-bit words are read as two
 // 32-bit loads; "lo" is the low half on the little-endian hosts we support.
 std::string FieldName(std::uint32_t k) {
@@ -226,7 +211,7 @@ std::string RenderBpfText(std::span<const sock_filter> program) {
         State taken = st;
         if (!src_x && st.a == Field::kArch) {
           if (auto arch = ArchFromAudit(in.k)) {
-            comment = AuditArchName(*arch);
+            comment = GetArchInfo(*arch).audit_arch_name;
             if (BPF_OP(in.code) == BPF_JEQ) taken.arch = arch;
           }
         } else if (!src_x && st.a == Field::kNr) {

@@ -82,22 +82,6 @@ bool IsDns1123Subdomain(std::string_view name) {
 
 // ---------------------------------------------------------------- systemd
 
-// systemd's architecture names (systemd.exec(5) SystemCallArchitectures=,
-// src/basic/architecture.c).
-std::string_view SystemdArchName(Arch arch) {
-  switch (arch) {
-    case Arch::kX86_64:
-      return "x86-64";
-    case Arch::kArm64:
-      return "arm64";
-    case Arch::kI386:
-      return "x86";
-    case Arch::kArm:
-      return "arm";
-  }
-  return "?";
-}
-
 std::string ErrnoName(std::uint32_t e) {
   // glibc >= 2.32; systemd accepts the name or the number.
   if (const char* name = strerrorname_np(static_cast<int>(e))) return name;
@@ -288,7 +272,7 @@ Result<std::string> ToSystemdDropIn(const Profile& profile) {
     std::string arches;
     for (Arch a : profile.arches) {
       if (!arches.empty()) arches += ' ';
-      arches += SystemdArchName(a);
+      arches += GetArchInfo(a).systemd_name;
     }
     out += fmt::format("SystemCallArchitectures={}\n", arches);
   }
