@@ -3,10 +3,12 @@
 # runs each for a time box, growing a working corpus in
 # build-fuzz/corpus/<target> from the committed seeds
 # (tests/testdata/corpus/<target>); elf and pipeline also start from the Go
-# fixtures of build/ when they exist. Not part of CI (scripts/test.sh replays
-# the committed corpus instead).
+# fixtures of build/ when they exist. CI builds every target and runs each
+# briefly (.ci/run); the long runs are by hand. scripts/test.sh replays the
+# committed corpus with gcc in every test run.
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   # default 600 s, all
+#   FUZZ_SEED=1 scripts/fuzz.sh 15                      # what CI runs
 #   scripts/fuzz.sh 1200 pipeline-fixtures             # whole Go binaries
 #
 # Targets: elf pclntab pipeline x86_64 arm64 oci_json, and pipeline-fixtures
@@ -66,7 +68,7 @@ for t in "${TARGETS[@]}"; do
   echo "fuzz: $t for ${SECONDS_PER_TARGET}s (max_len $max_len)"
   if ! "$BUILD/fuzzers/${fuzzer}_fuzzer" "$corpus" "${seeds[@]}" \
       -max_total_time="$SECONDS_PER_TARGET" -max_len="$max_len" \
-      -timeout=20 -rss_limit_mb=3072 -print_final_stats=1 \
+      -timeout=20 -rss_limit_mb=3072 -print_final_stats=1 ${FUZZ_SEED:+-seed=$FUZZ_SEED} \
       -artifact_prefix="$BUILD/artifacts/$t-" "${extra[@]}" \
       2>&1 | tee "$BUILD/fuzz-$t.log" | grep -E "^#[0-9]+[[:space:]]+(INITED|DONE)|ERROR|SUMMARY|stat::average|artifact"; then
     :

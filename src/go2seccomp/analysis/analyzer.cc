@@ -683,10 +683,11 @@ void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates)
           std::optional<std::size_t> callee;
           if (!raw) callee = p_.FuncWithEntry(s.callee);
           // A use of syscall `nr` resolved at this site to a constant.
-          auto add_use = [&](int nr, std::string detail) {
+          // (`func` is a copy: clang 14 cannot capture a structured binding.)
+          auto add_use = [&, func = fi](int nr, std::string detail) {
             SyscallUse u;
             u.pc = s.pc;
-            u.func = fi;
+            u.func = func;
             u.how = raw ? Resolution::kConstantAtSyscall : Resolution::kConstantToWrapper;
             u.callee = callee ? static_cast<std::uint32_t>(*callee) : 0;
             u.detail = std::move(detail);
