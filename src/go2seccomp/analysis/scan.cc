@@ -101,13 +101,13 @@ struct IndexChunk {
 
 // One position of the x86 index: what byte p[i] may start.
 inline void IndexX86At(const Region& r, std::size_t i, const EntrySet& entries,
-                       std::vector<std::uint64_t>* sys, std::vector<BranchHit>* hits) {
+                       std::vector<std::uint64_t>* sys, CodeIndex::ChunkBranches* hits) {
   const std::uint8_t* p = r.bytes.data();
   const std::size_t n = r.bytes.size();
   // A direct branch of `len` bytes ending in displacement `rel`.
   auto branch = [&](std::size_t len, std::int64_t rel) {
     const std::uint64_t t = r.vaddr + i + len + static_cast<std::uint64_t>(rel);
-    if (entries.Has(t)) hits->push_back({r.vaddr + i, t});
+    if (entries.Has(t)) hits->Add(r.vaddr + i, t);
   };
   switch (kX86Table[p[i]]) {
     case kX86None:
@@ -135,7 +135,7 @@ inline void IndexX86At(const Region& r, std::size_t i, const EntrySet& entries,
 }
 
 void IndexX86(const IndexChunk& c, const EntrySet& entries, std::vector<std::uint64_t>* sys,
-              std::vector<BranchHit>* hits) {
+              CodeIndex::ChunkBranches* hits) {
   const Region& r = *c.region;
   const std::uint8_t* p = r.bytes.data();
   std::size_t i = c.begin;
@@ -168,7 +168,7 @@ void IndexX86(const IndexChunk& c, const EntrySet& entries, std::vector<std::uin
 }
 
 void IndexWords(const Program& prog, const IndexChunk& c, const EntrySet& entries,
-                std::vector<std::uint64_t>* sys, std::vector<BranchHit>* hits) {
+                std::vector<std::uint64_t>* sys, CodeIndex::ChunkBranches* hits) {
   const Region& r = *c.region;
   const std::uint8_t* p = r.bytes.data();
   std::size_t i = c.begin + (4 - (r.vaddr + c.begin) % 4) % 4;
@@ -199,7 +199,7 @@ void IndexWords(const Program& prog, const IndexChunk& c, const EntrySet& entrie
       off = SignExtend(w & 0xffffff, 24) * 4 + 8;
     }
     const std::uint64_t t = pc + static_cast<std::uint64_t>(off);
-    if (entries.Has(t)) hits->push_back({pc, t});
+    if (entries.Has(t)) hits->Add(pc, t);
   }
 }
 
@@ -218,7 +218,10 @@ CodeIndex CodeIndex::Build(const Program& program, int threads) {
   }
   const bool x86 = program.arch == Arch::kX86_64 || program.arch == Arch::kI386;
   std::vector<std::vector<std::uint64_t>> sys(chunks.size());
-  std::vector<std::vector<BranchHit>> hits(chunks.size());
+  std::vector<ChunkBranches> hits(chunks.size());
+  for (std::size_t k = 0; k < chunks.size(); ++k) {
+    hits[k].base = chunks[k].region->vaddr + chunks[k].begin;
+  }
   auto work = [&](std::size_t k) {
     if (x86) {
       IndexX86(chunks[k], entries, &sys[k], &hits[k]);
@@ -241,7 +244,7 @@ CodeIndex CodeIndex::Build(const Program& program, int threads) {
   }
   for (std::size_t k = 0; k < chunks.size(); ++k) {
     index.syscalls_.insert(index.syscalls_.end(), sys[k].begin(), sys[k].end());
-    hits[k].shrink_to_fit();
+    hits[k].packed.shrink_to_fit();
   }
   // Chunks are in address order, so both are sorted by address.
   index.branches_ = std::move(hits);
@@ -250,8 +253,23 @@ CodeIndex CodeIndex::Build(const Program& program, int threads) {
 
 std::size_t CodeIndex::branch_count() const {
   std::size_t n = 0;
-  for (const auto& chunk : branches_) n += chunk.size();
+  for (const ChunkBranches& chunk : branches_) n += chunk.packed.size();
   return n;
+}
+
+// The site lies in the chunk (under 1 MB = 2^20 from its base) and every
+// branch the index records is pc-relative with a reach far below 2^43
+// bytes (x86 rel32, arm64 imm26 * 4, arm imm24 * 4), so both fit.
+void CodeIndex::ChunkBranches::Add(std::uint64_t site, std::uint64_t target) {
+  const std::uint64_t delta = (target - site) & ((std::uint64_t{1} << 44) - 1);
+  packed.push_back((site - base) | delta << 20);
+}
+
+BranchHit CodeIndex::ChunkBranches::At(std::size_t k) const {
+  const std::uint64_t w = packed[k];
+  const std::uint64_t site = base + (w & ((std::uint64_t{1} << 20) - 1));
+  const std::uint64_t delta = static_cast<std::uint64_t>(SignExtend(w >> 20, 44));
+  return BranchHit{site, site + delta};
 }
 
 std::vector<BranchHit> CodeIndex::BranchesTo(std::span<const std::uint64_t> targets) const {
@@ -262,8 +280,9 @@ std::vector<BranchHit> CodeIndex::BranchesTo(std::span<const std::uint64_t> targ
   std::vector<std::uint64_t> sorted(targets.begin(), targets.end());
   std::sort(sorted.begin(), sorted.end());
   const std::uint64_t lo = sorted.front(), hi = sorted.back();
-  for (const auto& chunk : branches_) {
-    for (const BranchHit& h : chunk) {
+  for (const ChunkBranches& chunk : branches_) {
+    for (std::size_t k = 0; k < chunk.packed.size(); ++k) {
+      const BranchHit h = chunk.At(k);
       if (h.target >= lo && h.target <= hi &&
           std::binary_search(sorted.begin(), sorted.end(), h.target)) {
         out.push_back(h);

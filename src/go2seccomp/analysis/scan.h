@@ -33,6 +33,14 @@ struct BranchHit {
 // imm19, TBZ/TBNZ imm14; arm B/BL imm24.
 class CodeIndex {
  public:
+  // The branches found in one 1 MB chunk of code, 8 bytes each.
+  struct ChunkBranches {
+    std::uint64_t base = 0;             // the chunk's first address
+    std::vector<std::uint64_t> packed;  // site - base : 20 | target - site : 44
+    void Add(std::uint64_t site, std::uint64_t target);
+    BranchHit At(std::size_t k) const;
+  };
+
   static CodeIndex Build(const Program& program, int threads);
 
   const std::vector<std::uint64_t>& syscall_candidates() const { return syscalls_; }
@@ -42,10 +50,10 @@ class CodeIndex {
 
  private:
   std::vector<std::uint64_t> syscalls_;
-  // Every branch into a function entry, by site: one list per chunk of
-  // code as the scan threads left them (concatenating them would double
+  // Every branch into a function entry, by site: one list per 1 MB chunk
+  // of code as the scan threads left them (concatenating them would double
   // the index's peak memory, which is most of the heap on big binaries).
-  std::vector<std::vector<BranchHit>> branches_;
+  std::vector<ChunkBranches> branches_;
 };
 
 // Pointer-sized words in data regions (and relocated words of PIEs) whose
