@@ -246,12 +246,6 @@ PieceScan ScanPiece(const disasm::Decoder& dec, const Program& p, const Function
   auto code = p.CodeAt(fn.entry, fn.end - fn.entry);
   if (!code) return out;
   starts->clear();
-  const auto in_code = [&p](std::uint64_t v) {
-    for (const Region& r : p.code) {
-      if (r.Contains(v)) return true;
-    }
-    return false;
-  };
   // arm64 builds addresses in two instructions (ADRP, then ADD): follow
   // register constants through AddImm.
   std::map<disasm::Reg, std::uint64_t> consts;
@@ -268,7 +262,7 @@ PieceScan ScanPiece(const disasm::Decoder& dec, const Program& p, const Function
                  consts.count(op.src.reg)) {
         v = consts[op.src.reg] + static_cast<std::uint64_t>(op.imm);
       }
-      if (v && in_code(*v)) out.code_constants.push_back(*v);
+      if (v && p.CodeAt(*v, 1)) out.code_constants.push_back(*v);
       if (op.dst.kind == Operand::Kind::kReg) {
         if (v) {
           consts[op.dst.reg] = *v;

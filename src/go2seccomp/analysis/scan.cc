@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <optional>
-#include <atomic>
-#include <thread>
 #include <cstring>
 #include <string_view>
+
+#include "go2seccomp/base/parallel.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -98,6 +98,19 @@ struct IndexChunk {
   const Region* region;
   std::size_t begin, end;  // start positions within the region
 };
+
+// The code in 1 MB chunks: the units the byte scans hand to threads (and
+// the span ChunkBranches' 20-bit site offsets cover).
+constexpr std::size_t kChunk = 1 << 20;
+std::vector<IndexChunk> CodeChunks(const Program& program) {
+  std::vector<IndexChunk> chunks;
+  for (const Region& r : program.code) {
+    for (std::size_t b = 0; b < r.bytes.size(); b += kChunk) {
+      chunks.push_back({&r, b, std::min(r.bytes.size(), b + kChunk)});
+    }
+  }
+  return chunks;
+}
 
 // One position of the x86 index: what byte p[i] may start.
 inline void IndexX86At(const Region& r, std::size_t i, const EntrySet& entries,
@@ -209,39 +222,23 @@ CodeIndex CodeIndex::Build(const Program& program, int threads) {
   CodeIndex index;
   if (program.code.empty()) return index;
   const EntrySet entries(program);
-  constexpr std::size_t kChunk = 1 << 20;
-  std::vector<IndexChunk> chunks;
-  for (const Region& r : program.code) {
-    for (std::size_t b = 0; b < r.bytes.size(); b += kChunk) {
-      chunks.push_back({&r, b, std::min(r.bytes.size(), b + kChunk)});
-    }
-  }
+  const std::vector<IndexChunk> chunks = CodeChunks(program);
   const bool x86 = program.arch == Arch::kX86_64 || program.arch == Arch::kI386;
   std::vector<std::vector<std::uint64_t>> sys(chunks.size());
   std::vector<ChunkBranches> hits(chunks.size());
   for (std::size_t k = 0; k < chunks.size(); ++k) {
     hits[k].base = chunks[k].region->vaddr + chunks[k].begin;
   }
-  auto work = [&](std::size_t k) {
-    if (x86) {
-      IndexX86(chunks[k], entries, &sys[k], &hits[k]);
-    } else {
-      IndexWords(program, chunks[k], entries, &sys[k], &hits[k]);
-    }
-  };
-  threads = std::max(1, std::min<int>(threads, static_cast<int>(chunks.size())));
-  if (threads == 1) {
-    for (std::size_t k = 0; k < chunks.size(); ++k) work(k);
-  } else {
-    std::atomic<std::size_t> next{0};
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) {
-      pool.emplace_back([&] {
-        for (std::size_t k; (k = next.fetch_add(1)) < chunks.size();) work(k);
-      });
-    }
-    for (auto& th : pool) th.join();
-  }
+  ParallelFor(
+      chunks.size(), threads,
+      [&](std::size_t k, int) {
+        if (x86) {
+          IndexX86(chunks[k], entries, &sys[k], &hits[k]);
+        } else {
+          IndexWords(program, chunks[k], entries, &sys[k], &hits[k]);
+        }
+      },
+      /*serial_below=*/2);
   for (std::size_t k = 0; k < chunks.size(); ++k) {
     index.syscalls_.insert(index.syscalls_.end(), sys[k].begin(), sys[k].end());
     hits[k].packed.shrink_to_fit();
@@ -449,25 +446,12 @@ std::vector<BranchHit> FindCodeReferences(const Program& program,
                                           std::span<const std::uint64_t> addrs, int threads) {
   std::vector<BranchHit> out;
   if (addrs.empty()) return out;
-  std::vector<IndexChunk> chunks;
-  constexpr std::size_t kChunk = 1 << 20;
-  for (const Region& r : program.code) {
-    for (std::size_t b = 0; b < r.bytes.size(); b += kChunk) {
-      chunks.push_back({&r, b, std::min(r.bytes.size(), b + kChunk)});
-    }
-  }
+  const std::vector<IndexChunk> chunks = CodeChunks(program);
   std::vector<std::vector<BranchHit>> parts(chunks.size());
-  threads = std::max(1, std::min<int>(threads, static_cast<int>(chunks.size())));
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t k; (k = next.fetch_add(1)) < chunks.size();) {
-      CodeRefsChunk(program, chunks[k], addrs, &parts[k]);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& th : pool) th.join();
+  ParallelFor(
+      chunks.size(), threads,
+      [&](std::size_t k, int) { CodeRefsChunk(program, chunks[k], addrs, &parts[k]); },
+      /*serial_below=*/2);
   for (const auto& part : parts) out.insert(out.end(), part.begin(), part.end());
   return out;
 }

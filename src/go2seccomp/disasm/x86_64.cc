@@ -181,6 +181,11 @@ class X86Decoder final : public Decoder {
   }
 
  private:
+  // Zydis's decode of the instruction itself (operands come later, from
+  // `ctx`); on failure *out is the kInvalid instruction Decode promises.
+  // *out is reset to `address` either way.
+  bool DecodeInstruction(Bytes code, std::uint64_t address, ZydisDecoderContext* ctx,
+                         ZydisDecodedInstruction* zi, Instruction* out) const;
   // The IR of a decoded instruction (Decode after ZydisDecoderDecodeInstruction).
   void Model(const ZydisDecodedInstruction& zi, const ZydisDecoderContext& ctx,
              std::uint64_t address, Instruction* out) const;
@@ -537,18 +542,27 @@ bool IsVsyscallCall(const ZydisDecodedInstruction& zi,
          op.mem.index == ZYDIS_REGISTER_NONE && op.mem.disp.value == 0x10;
 }
 
-void X86Decoder::Decode(Bytes code, std::uint64_t address,
-                        Instruction* out) const {
+bool X86Decoder::DecodeInstruction(Bytes code, std::uint64_t address,
+                                   ZydisDecoderContext* ctx,
+                                   ZydisDecodedInstruction* zi,
+                                   Instruction* out) const {
   out->Reset(address);
-  ZydisDecoderContext ctx;
-  ZydisDecodedInstruction zi;
-  if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder_, &ctx, code.data(),
-                                                  code.size(), &zi))) {
+  if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder_, ctx, code.data(),
+                                                  code.size(), zi))) {
     out->flow = Flow::kInvalid;
     out->length = 1;
-    return;
+    return false;
   }
-  Model(zi, ctx, address, out);
+  return true;
+}
+
+void X86Decoder::Decode(Bytes code, std::uint64_t address,
+                        Instruction* out) const {
+  ZydisDecoderContext ctx;
+  ZydisDecodedInstruction zi;
+  if (DecodeInstruction(code, address, &ctx, &zi, out)) {
+    Model(zi, ctx, address, out);
+  }
 }
 
 void X86Decoder::Model(const ZydisDecodedInstruction& zi,
@@ -751,15 +765,9 @@ void X86Decoder::DecodeShape(Bytes code, std::uint64_t address,
     }
     return;
   }
-  out->Reset(address);
   ZydisDecoderContext ctx;
   ZydisDecodedInstruction zi;
-  if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder_, &ctx, code.data(),
-                                                  code.size(), &zi))) {
-    out->flow = Flow::kInvalid;
-    out->length = 1;
-    return;
-  }
+  if (!DecodeInstruction(code, address, &ctx, &zi, out)) return;
   if (!MayBranchOrMoveImmediate(zi)) {
     // Vector, string, BMI, x87 ... instructions: their operands, the
     // costly half of Zydis's work, cannot change the shape.
