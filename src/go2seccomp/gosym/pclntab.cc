@@ -601,11 +601,56 @@ Result<std::int32_t> LineTable::SpDeltaFor(std::uint64_t pc) const {
 
 namespace {
 
+// runtime.moduledata (runtime/symtab.go, unchanged in these words from Go
+// 1.16 to 1.27): pcHeader *pcHeader; funcnametab, cutab, filetab, pctab,
+// pclntable, ftab slices (3 words each); findfunctab, minpc, maxpc, text.
+constexpr std::uint64_t kModuledataFuncnametabWord = 1;
+constexpr std::uint64_t kModuledataTextWord = 22;
+
+// moduledata.text of the module whose pcHeader is at `table_vaddr`, found
+// by the pointer to the table that the linker writes into
+// runtime.firstmoduledata (in the file, or as the addend of a RELA relative
+// relocation in a PIE). A candidate counts only if its funcnametab pointer
+// is the table plus the header's funcnameOffset, so a stray word equal to
+// the table's address is not taken for the moduledata.
+std::optional<std::uint64_t> ModuledataText(const elf::ElfFile& elf,
+                                            std::uint64_t table_vaddr,
+                                            int ptr_size) {
+  const auto ps = static_cast<std::uint64_t>(ptr_size);
+  auto funcname_off = elf.ReadPointer(table_vaddr + 8 + 3 * ps);
+  if (!funcname_off) return std::nullopt;
+  auto check = [&](std::uint64_t md) -> std::optional<std::uint64_t> {
+    auto names = elf.ReadPointer(md + kModuledataFuncnametabWord * ps);
+    if (!names || *names != table_vaddr + *funcname_off) return std::nullopt;
+    auto text = elf.ReadPointer(md + kModuledataTextWord * ps);
+    if (!text || !elf.IsExecutableAddress(*text)) return std::nullopt;
+    return *text;
+  };
+  for (const elf::Segment& seg : elf.segments()) {
+    if (seg.type != elf::kPtLoad || !seg.IsWritable()) continue;
+    for (std::uint64_t off = (ps - seg.vaddr % ps) % ps;
+         off + ps <= seg.data.size(); off += ps) {
+      const std::uint64_t word = ps == 8 ? LoadLe64(seg.data.data() + off)
+                                         : LoadLe32(seg.data.data() + off);
+      if (word != table_vaddr) continue;
+      if (auto text = check(seg.vaddr + off)) return text;
+    }
+  }
+  for (const auto& r : elf.relative_relocations()) {
+    if (r.addend != table_vaddr) continue;
+    if (auto text = check(r.offset)) return text;
+  }
+  return std::nullopt;
+}
+
 // Where 1.18+ entry offsets start. The header's textStart word is
 // moduledata.text (cmd/link pcln.go writes runtime.text there); in a PIE it
-// is relocated, which ReadPointer() resolves. debug/gosym's NewLineTable
-// comment explains why runtime.text, not .text, is the fallback: with cgo,
-// C code may come first in .text.
+// is relocated, which ReadPointer() resolves. Go 1.27's linker leaves that
+// word 0 under -linkmode=external (dbmate 2.36.0, static with SQLite), so
+// moduledata itself is read next. debug/gosym's NewLineTable comment
+// explains why runtime.text, not .text, is the last resort: with cgo, C
+// code may come first in .text (crt1.o's _start, libc), and taking .text
+// then shifts every Go function onto the wrong bytes.
 std::optional<std::uint64_t> FindTextStart(const elf::ElfFile& elf,
                                            std::uint64_t table_vaddr,
                                            PclnVersion v, int ptr_size) {
@@ -616,6 +661,9 @@ std::optional<std::uint64_t> FindTextStart(const elf::ElfFile& elf,
   auto sym = elf.FindSymbol("runtime.text");
   if (sym && sym->has_value() && elf.IsExecutableAddress((*sym)->value)) {
     return (*sym)->value;
+  }
+  if (v >= PclnVersion::k118) {
+    if (auto text = ModuledataText(elf, table_vaddr, ptr_size)) return text;
   }
   if (const elf::Section* text = elf.FindSection(".text")) return text->addr;
   return std::nullopt;

@@ -1032,7 +1032,8 @@ TEST(PclntabCorpusTest, EveryBinary) {
     // external links move past C start-up code) are right: runtime.main's
     // first bytes are Go's stack-check prologue (cmd/internal/obj/x86 and
     // arm64 stacksplit): amd64 "CMPQ SP, 16(R14)" (49 3b 66 10) or, with a
-    // big frame, "LEAQ -n(SP), R12" (4c 8d 64 24); before the register ABI
+    // big frame, "LEAQ -n(SP), R12" (4c 8d 64 24, or 4c 8d a4 24 with a
+    // 32-bit displacement); before the register ABI
     // (Go < 1.17) "MOVQ FS:-8, CX" (64 48 8b 0c 25 f8 ff ff ff); arm64
     // "MOVD 16(g), Rn" (ldr xN, [x28, #16]).
     const Func& rm = l.table->funcs()[*runtime_main];
@@ -1042,7 +1043,8 @@ TEST(PclntabCorpusTest, EveryBinary) {
     if (row.at("arch") == "arm64") {
       EXPECT_EQ(insn & 0xffffffe0u, 0xf9400b80u) << std::hex << insn;
     } else {
-      const bool regabi = insn == 0x10663b49u || insn == 0x24648d4cu;
+      const bool regabi = insn == 0x10663b49u || insn == 0x24648d4cu ||
+                          insn == 0x24a48d4cu;
       const bool stackguard_in_tls = std::equal(
           code->begin(), code->end(),
           std::begin({0x64, 0x48, 0x8b, 0x0c, 0x25, 0xf8, 0xff, 0xff, 0xff}));
