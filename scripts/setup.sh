@@ -18,6 +18,11 @@ PKGS=(
   python3 curl ca-certificates xz-utils
   nodejs npm                    # fetches real esbuild binaries from npm in tests
   clang libclang-rt-14-dev      # fuzzers: libFuzzer + sanitizer runtimes (scripts/fuzz.sh)
+  musl-tools                    # static cgo fixtures linked against musl
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross  # arm64 cgo fixtures (libc6-arm64-cross for qemu -L)
+  qemu-user                     # runs arm64/arm/386 fixtures: trace by observation (qemu -strace)
+  golang-github-mattn-go-sqlite3-dev sqlite3  # a real cgo library, built static (GOPATH mode)
+  umoci skopeo                  # container images built offline for `go2seccomp image`
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
