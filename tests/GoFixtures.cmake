@@ -81,4 +81,56 @@ add_custom_command(
   COMMENT "go build amd64-cgo/execproc-extpie"
   VERBATIM)
 list(APPEND _outputs ${out})
+# Static cgo fixtures: C start-up code, libc and the program's own C linked
+# into one static executable (-linkmode=external -extldflags=-static), with
+# glibc's libc.a, musl (musl-gcc) and arm64 glibc (cross gcc); and a real cgo
+# library, Debian's packaged github.com/mattn/go-sqlite3 (GOPATH mode, its
+# libsqlite3.a). Each is built only where its compiler or sources are
+# installed (scripts/setup.sh installs them); the tests skip with a message
+# otherwise.
+find_program(G2S_MUSL_GCC musl-gcc)
+find_program(G2S_AARCH64_GCC aarch64-linux-gnu-gcc)
+set(G2S_SQLITE3_GOPATH /usr/share/gocode)
+set(_static_ldflags "-ldflags=-linkmode=external -extldflags=-static")
+function(g2s_static_cgo_fixture variant goarch cc)
+  set(out ${G2S_FIXTURE_DIR}/${variant}/cstatic)
+  file(GLOB _deps ${_src}/cstatic/*.go)
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -E env
+            CGO_ENABLED=1 GOOS=linux GOARCH=${goarch} CC=${cc}
+            GOCACHE=${PROJECT_BINARY_DIR}/gocache GOPATH=${PROJECT_BINARY_DIR}/gopath
+            GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local GO111MODULE=on
+            ${G2S_GO_EXECUTABLE} build ${_static_ldflags} -o ${out} ./cstatic
+    WORKING_DIRECTORY ${_src}
+    DEPENDS ${_deps} ${_src}/go.mod
+    COMMENT "go build ${variant}/cstatic"
+    VERBATIM)
+  set(_outputs ${_outputs} ${out} PARENT_SCOPE)
+endfunction()
+g2s_static_cgo_fixture(amd64-cstatic amd64 gcc)
+if(G2S_MUSL_GCC)
+  g2s_static_cgo_fixture(amd64-cstatic-musl amd64 ${G2S_MUSL_GCC})
+endif()
+if(G2S_AARCH64_GCC)
+  g2s_static_cgo_fixture(arm64-cstatic arm64 ${G2S_AARCH64_GCC})
+endif()
+if(EXISTS ${G2S_SQLITE3_GOPATH}/src/github.com/mattn/go-sqlite3/sqlite3.go)
+  set(out ${G2S_FIXTURE_DIR}/amd64-cstatic/sqlitestatic)
+  set(_gp ${PROJECT_SOURCE_DIR}/tests/testdata/gopath/sqlitestatic)
+  # Debian's go-sqlite3 links the system libsqlite3 (-lsqlite3), whose
+  # static archive needs libm after it.
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -E env
+            CGO_ENABLED=1 GOOS=linux GOARCH=amd64 CGO_LDFLAGS=-lm
+            GOCACHE=${PROJECT_BINARY_DIR}/gocache GOPATH=${G2S_SQLITE3_GOPATH}
+            GOPROXY=off GOTOOLCHAIN=local GO111MODULE=off GOFLAGS=
+            ${G2S_GO_EXECUTABLE} build ${_static_ldflags} -o ${out} .
+    WORKING_DIRECTORY ${_gp}
+    DEPENDS ${_gp}/main.go
+    COMMENT "go build amd64-cstatic/sqlitestatic (GOPATH mode)"
+    VERBATIM)
+  list(APPEND _outputs ${out})
+endif()
 add_custom_target(go_fixtures ALL DEPENDS ${_outputs})

@@ -301,12 +301,20 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
     // code (analysis/native.h), on its own thread while the Go code is
     // analysed (it reads only the ELF file and the libraries).
     const std::optional<std::string_view> interp = bin.elf().Interpreter();
+    // A static program whose entry is not Go's (_rt0_<arch>_linux) was linked
+    // by an external linker with C start-up code and C libraries in it
+    // (-extldflags=-static): that C code is analysed from its own roots.
+    const bool static_c = !interp && !prog.funcs.empty() && !prog.FuncAt(bin.elf().entry());
     double native_ms = 0;
     std::future<Result<analysis::NativeClosure>> native_job;
-    if (interp) {
+    if (interp || static_c) {
       analysis::NativeOptions nopt;
       nopt.root = s.root;
       nopt.program_path = path;
+      if (static_c) {
+        nopt.main_path = path;
+        nopt.go_code = {{prog.funcs.front().entry, prog.funcs.back().end}};
+      }
       native_job = std::async(std::launch::async, [&bin, &native_ms, arch = prog.arch, nopt] {
         const auto start = std::chrono::steady_clock::now();
         auto r = analysis::AnalyzeNativeDependencies(bin.elf(), arch, nopt);
@@ -317,6 +325,16 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
       });
     }
     analysis::Report report = analysis::Analyze(prog, options);
+    if (static_c) {
+      // Syscall bytes outside the Go functions are the C analysis's to
+      // judge (it covers every other executable byte, and reports what it
+      // cannot resolve in reachable code or outside any C function).
+      const std::uint64_t go_lo = prog.funcs.front().entry, go_hi = prog.funcs.back().end;
+      std::erase_if(report.findings, [&](const analysis::Finding& f) {
+        return f.kind == analysis::Finding::Kind::kOutsideGoFunctions &&
+               (f.pc < go_lo || f.pc >= go_hi);
+      });
+    }
     for (const auto& [key, values] : report.arg_values) {
       auto name = syscalls::NameOf(prog.arch, key.first);
       if (!name) continue;
@@ -342,7 +360,7 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
     // set, and say so.
     std::size_t native_findings = 0;
     std::string native_phases;
-    if (interp) {
+    if (interp || static_c) {
       auto native = native_job.get();
       if (!native) return Unexpected(native.error().Wrap(path));
       if (!native->images.empty()) {

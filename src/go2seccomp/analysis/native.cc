@@ -18,6 +18,7 @@
 
 #include "go2seccomp/analysis/analyzer.h"
 #include "go2seccomp/analysis/program.h"
+#include "go2seccomp/base/byte_reader.h"
 #include "go2seccomp/base/file_io.h"
 #include "go2seccomp/base/parallel.h"
 #include "go2seccomp/disasm/decoder.h"
@@ -144,6 +145,10 @@ struct Image {
   std::unique_ptr<disasm::Decoder> decoder;
   std::vector<bool> returns;  // may return to its caller
   std::set<std::uint32_t> address_taken;
+  // Code that is not this analysis's: a static Go program's Go functions
+  // (NativeOptions::go_code). Left out of the code regions, so calls into
+  // it are calls to unknown code and its syscalls are the Go side's.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> foreign_code;
   Report report;
 
   bool InPlt(std::uint64_t a) const {
@@ -322,6 +327,69 @@ PieceScan ScanPiece(const disasm::Decoder& dec, const Program& p, const Function
   return out;
 }
 
+// The parts of [vaddr, vaddr + bytes.size()) outside every `foreign`
+// range, as code regions.
+void AddCodeOutside(std::uint64_t vaddr, Bytes bytes,
+                    const std::vector<std::pair<std::uint64_t, std::uint64_t>>& foreign,
+                    std::vector<Region>* code) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> cuts;
+  for (const auto& [lo, hi] : foreign) {
+    if (lo < vaddr + bytes.size() && hi > vaddr) cuts.emplace_back(lo, hi);
+  }
+  std::sort(cuts.begin(), cuts.end());
+  std::uint64_t at = vaddr;
+  const std::uint64_t end = vaddr + bytes.size();
+  for (const auto& [lo, hi] : cuts) {
+    if (lo > at) code->push_back(Region{at, bytes.subspan(at - vaddr, lo - at)});
+    at = std::max(at, hi);
+  }
+  if (at < end) code->push_back(Region{at, bytes.subspan(at - vaddr)});
+}
+
+// Roots of a static executable, which has no dynamic table to name them:
+// glibc's and musl's __libc_start_main run .preinit_array, .init (_init),
+// .init_array, and at exit .fini_array and .fini (csu/libc-start.c,
+// csu/elf-init.c; musl src/env/__libc_start_main.c), found by their
+// sections. ld.so does not run (there is none), so nothing else calls in.
+void AddStaticRoots(const elf::ElfFile& ef, Image* img) {
+  constexpr std::uint32_t kShtInitArray = 14, kShtFiniArray = 15, kShtPreinitArray = 16;
+  for (const elf::Section& sec : ef.sections()) {
+    if ((sec.name == ".init" || sec.name == ".fini") && sec.IsExecutable()) {
+      img->roots.push_back(sec.addr);
+    }
+    if (sec.type != kShtInitArray && sec.type != kShtFiniArray && sec.type != kShtPreinitArray) {
+      continue;
+    }
+    for (std::uint64_t off = 0; off + ef.ptr_size() <= sec.size; off += ef.ptr_size()) {
+      if (auto v = ef.ReadPointer(sec.addr + off)) img->roots.push_back(*v);
+    }
+  }
+}
+
+// A non-PIE executable (ET_EXEC) stores function addresses in its data as
+// plain words: no relocation marks them (only a PIE's RELATIVE ones do).
+// Every aligned word of its data that is a function's entry makes that
+// function address-taken: conservative (a number that happens to equal an
+// entry counts too), never missing a pointer the program stores whole.
+void AddDataPointers(const elf::ElfFile& ef, Image* img) {
+  const Program& p = img->program;
+  if (p.funcs.empty()) return;
+  const std::uint64_t lo = p.funcs.front().entry, hi = p.funcs.back().end;
+  const std::size_t ps = ef.ptr_size();
+  auto scan = [&](std::uint64_t vaddr, Bytes bytes) {
+    for (std::uint64_t off = (ps - vaddr % ps) % ps; off + ps <= bytes.size(); off += ps) {
+      const std::uint64_t w = ps == 8 ? LoadLe64(bytes.data() + off) : LoadLe32(bytes.data() + off);
+      if (w < lo || w >= hi) continue;
+      if (auto f = p.FuncWithEntry(w)) img->address_taken.insert(static_cast<std::uint32_t>(*f));
+    }
+  };
+  for (const Region& r : p.data) scan(r.vaddr, r.bytes);
+  for (const elf::Section& sec : ef.sections()) {
+    // Init and fini arrays are not PROGBITS, so not among the data regions.
+    if (sec.type >= 14 && sec.type <= 16 && sec.IsAlloc()) scan(sec.addr, sec.data);
+  }
+}
+
 // Maps and parses the file: enough to follow its DT_NEEDED. BuildImage
 // does the rest.
 Result<std::unique_ptr<Image>> OpenImage(const std::string& path, Arch arch, bool is_interp) {
@@ -354,7 +422,7 @@ Result<void> BuildImage(Image* img, Arch arch) {
       if (sec.name == ".plt" || sec.name == ".plt.sec" || sec.name == ".plt.got") {
         img->plt_ranges.emplace_back(sec.addr, sec.addr + sec.size);
       }
-      p.code.push_back(Region{sec.addr, *bytes});
+      AddCodeOutside(sec.addr, *bytes, img->foreign_code, &p.code);
     } else if (sec.type == elf::kShtProgbits && !sec.name.starts_with(".eh_frame") &&
                !sec.name.starts_with(".gcc_except") && !sec.name.starts_with(".note")) {
       // Data the program can read; symbol, relocation and unwind tables
@@ -482,9 +550,12 @@ Result<void> BuildImage(Image* img, Arch arch) {
   for (std::uint64_t a : taken_addrs) {
     if (auto f = p.FuncWithEntry(a)) img->address_taken.insert(static_cast<std::uint32_t>(*f));
   }
+  if (ef.type() == elf::kEtExec) AddDataPointers(ef, img);
 
   // Init and fini functions run whatever the program does.
-  if (auto dyn = ef.DynamicEntries()) {
+  auto dyn = ef.DynamicEntries();
+  if (dyn && dyn->empty()) AddStaticRoots(ef, img);
+  if (dyn) {
     std::map<std::int64_t, std::uint64_t> tags;
     for (const elf::DynamicEntry& d : *dyn) tags[d.tag] = d.value;
     for (std::int64_t t : {kDtInit, kDtFini}) {
@@ -756,6 +827,39 @@ void AnalyzeImages(const std::vector<std::unique_ptr<Image>>& images, std::size_
   }
 }
 
+// A static executable has no dynamic symbols to name its exports, but
+// static glibc still has dlopen: NSS (getaddrinfo, getpwnam: nss/nss_module.c
+// loads libnss_<service>.so.2), iconv (gconv modules) and the program's own
+// dlopen calls (SQLite's load_extension) map shared objects at run time, with
+// ld.so's code that is linked into the program. Those objects are not
+// analysed. With .symtab, the reachable functions' names tell; stripped, the
+// loader's own error message in the file is the evidence.
+std::optional<std::string> StaticDlopenFinding(const Image& img, const std::vector<bool>& reached) {
+  bool named = false;
+  for (std::uint32_t f = 0; f < img.program.funcs.size(); ++f) {
+    const std::string_view n = img.program.funcs[f].name;
+    if (n.empty()) continue;
+    named = true;
+    if (reached[f] && (n == "dlopen" || n == "__libc_dlopen_mode" || n == "_dl_open" ||
+                       n == "dlmopen" || n == "__nss_module_load" || n == "__gconv_find_shlib")) {
+      return fmt::format(
+          "{}: {} is reachable: this static program loads shared objects at run time "
+          "(NSS modules, gconv, dlopen) that are not analysed",
+          img.path, n);
+    }
+  }
+  if (named) return std::nullopt;
+  constexpr std::string_view kLoaderMessage = "cannot open shared object file";
+  const Bytes bytes = img.file.bytes();
+  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  if (text.find(kLoaderMessage) == std::string_view::npos) return std::nullopt;
+  return fmt::format(
+      "{}: has glibc's dynamic loader linked in (\"{}\") and no symbols to tell whether it "
+      "is reachable: shared objects it may load at run time (NSS modules, gconv, dlopen) are "
+      "not analysed",
+      img.path, kLoaderMessage);
+}
+
 }  // namespace
 
 Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch arch,
@@ -784,7 +888,10 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
     images.push_back(std::move(img));
     return {};
   };
-  if (!options.main_path.empty()) G2S_TRY(load(options.main_path, /*is_entry=*/true));
+  if (!options.main_path.empty()) {
+    G2S_TRY(load(options.main_path, /*is_entry=*/true));
+    images.front()->foreign_code = options.go_code;
+  }
   if (auto interp = main.Interpreter()) {
     const std::string p = UnderRoot(options.root, std::string(*interp));
     if (IsFile(p)) {
@@ -906,6 +1013,10 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
   for (std::size_t i = 0; i < images.size(); ++i) {
     for (std::uint64_t a : images[i]->roots) reach_addr(i, a);
   }
+  // Go code calls C only through function pointers (cgocall's fn, the
+  // runtime's _cgo_* hooks): for the Go side, every address-taken C
+  // function may be called.
+  if (!options.go_code.empty()) reach_all_taken();
   // ld.so calls libc's early initialisation by name (glibc 2.32+,
   // elf/libc_early_init.c), not through a relocation.
   reach_symbol("__libc_early_init", false);
@@ -1016,6 +1127,11 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
     out.findings.push_back(
         "dlopen/iconv_open is reachable: libraries the program or libc loads at run time "
         "(other than the NSS modules of nsswitch.conf) are not analysed");
+  }
+  if (!options.main_path.empty() && !main.Interpreter()) {
+    if (auto f = StaticDlopenFinding(*images.front(), reached.front())) {
+      out.findings.push_back(*f);
+    }
   }
 
   // Syscalls of reachable functions, and findings in them.

@@ -20,6 +20,13 @@
 //    address-taken function of every image (conservative).
 // What cannot be analysed is a Finding: a library that cannot be found, an
 // unresolved site in a reachable function, code loaded with dlopen.
+//
+// A statically linked program (main_path, no PT_INTERP) is one image: roots
+// are its ELF entry (_start -> __libc_start_main: TLS set-up, IRELATIVE
+// resolvers, init arrays), its .init/.fini and .preinit/.init/.fini_array
+// sections; a non-PIE executable's function pointers are plain words in its
+// data (no relocation says so), so every aligned data word that is a
+// function's entry makes that function address-taken.
 #ifndef GO2SECCOMP_ANALYSIS_NATIVE_H_
 #define GO2SECCOMP_ANALYSIS_NATIVE_H_
 
@@ -47,6 +54,15 @@ struct NativeOptions {
   // The program's path (else main_path), for $ORIGIN in its DT_RUNPATH and
   // DT_RPATH.
   std::string program_path;
+  // With main_path: a statically linked Go program with C code in it (cgo
+  // under -linkmode=external -extldflags=-static, glibc's libc.a or musl).
+  // These are its Go functions' address ranges (pclntab), analysed by the
+  // Go side: the C analysis covers every other executable byte. Go enters C
+  // only through pointers (runtime.cgocall/asmcgocall on the _cgo_* and
+  // _cgo_<hash>_Cfunc_* variables), so every C function whose address the
+  // program's data or code holds is a root, besides the ELF entry and the
+  // init/fini arrays.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> go_code;
 };
 
 struct NativeUse {
