@@ -330,8 +330,18 @@ class Flow_ {
     if (dst.kind == Operand::Kind::kReg) {
       if (dst.reg == disasm::kZero || dst.reg >= disasm::kNumTrackedRegs) return;
       if (dst.size > 0 && dst.size < 4) {
-        // 8/16-bit writes merge into the old value (x86 AL/AX).
-        s->regs[dst.reg] = Value::Top();
+        // 8/16-bit writes merge into the old value (x86 AL/AX): known only
+        // when both are single constants (musl's __clone: `xor %eax,%eax;
+        // mov $60,%al; syscall`).
+        std::int64_t old_value, low;
+        if (IsSingleConst(s->regs[dst.reg], &old_value) && IsSingleConst(v, &low)) {
+          const std::uint64_t mask = (std::uint64_t{1} << (8 * dst.size)) - 1;
+          s->regs[dst.reg] = Value::Const(static_cast<std::int64_t>(
+              (static_cast<std::uint64_t>(old_value) & ~mask) |
+              (static_cast<std::uint64_t>(low) & mask)));
+        } else {
+          s->regs[dst.reg] = Value::Top();
+        }
       } else {
         s->regs[dst.reg] = dst.size == 4 ? v.Truncated(4) : v;
       }
