@@ -94,6 +94,10 @@ set(G2S_SQLITE3_GOPATH /usr/share/gocode)
 set(_static_ldflags "-ldflags=-linkmode=external -extldflags=-static")
 function(g2s_static_cgo_fixture variant goarch cc)
   set(out ${G2S_FIXTURE_DIR}/${variant}/cstatic)
+  set(ldflags ${_static_ldflags})
+  if(ARGN)  # a static PIE: ET_DYN with a dynamic table, no interpreter
+    set(ldflags -buildmode=pie "-ldflags=-linkmode=external -extldflags=-static-pie")
+  endif()
   file(GLOB _deps ${_src}/cstatic/*.go)
   add_custom_command(
     OUTPUT ${out}
@@ -101,7 +105,7 @@ function(g2s_static_cgo_fixture variant goarch cc)
             CGO_ENABLED=1 GOOS=linux GOARCH=${goarch} CC=${cc}
             GOCACHE=${PROJECT_BINARY_DIR}/gocache GOPATH=${PROJECT_BINARY_DIR}/gopath
             GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local GO111MODULE=on
-            ${G2S_GO_EXECUTABLE} build ${_static_ldflags} -o ${out} ./cstatic
+            ${G2S_GO_EXECUTABLE} build ${ldflags} -o ${out} ./cstatic
     WORKING_DIRECTORY ${_src}
     DEPENDS ${_deps} ${_src}/go.mod
     COMMENT "go build ${variant}/cstatic"
@@ -109,6 +113,7 @@ function(g2s_static_cgo_fixture variant goarch cc)
   set(_outputs ${_outputs} ${out} PARENT_SCOPE)
 endfunction()
 g2s_static_cgo_fixture(amd64-cstatic amd64 gcc)
+g2s_static_cgo_fixture(amd64-cstatic-pie amd64 gcc static-pie)
 if(G2S_MUSL_GCC)
   g2s_static_cgo_fixture(amd64-cstatic-musl amd64 ${G2S_MUSL_GCC})
 endif()

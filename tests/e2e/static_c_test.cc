@@ -148,6 +148,8 @@ INSTANTIATE_TEST_SUITE_P(
     Fixtures, StaticCgoTest,
     ::testing::Values(StaticProgram{"amd64-cstatic", "cstatic",
                                     "cstatic ok true", "socket"},
+                      StaticProgram{"amd64-cstatic-pie", "cstatic",
+                                    "cstatic ok true", "socket"},
                       StaticProgram{"amd64-cstatic-musl", "cstatic",
                                     "cstatic ok true", "socket"},
                       StaticProgram{"amd64-cstatic", "sqlitestatic",
