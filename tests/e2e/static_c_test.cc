@@ -181,6 +181,24 @@ TEST(StaticCgoFacts, GlibcStartupAndDlopenFinding) {
   }
 }
 
+// explain says how the C function that makes a syscall is reached: brk
+// from the ELF entry through glibc's TLS set-up, socket from the C function
+// Go calls through cgo's pointer.
+TEST(StaticCgoFacts, ExplainNamesTheChain) {
+  const std::string bin = Fixture("cstatic", "amd64-cstatic");
+  RunResult r =
+      RunProgram({kCli, "explain", "--runtime", "none", bin, "brk", "socket"});
+  ASSERT_TRUE(r.exited_ok()) << r.err;
+  EXPECT_NE(r.out.find("reached: cstatic:_start (entry, init or fini) -> "),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("__libc_setup_tls"), std::string::npos) << r.out;
+  const std::regex via_cgo(
+      R"(socket \(41\)\n.*reached: cstatic:_cgo_[0-9a-f]+_Cfunc_c_work \(its address is in )"
+      R"(data; called through a pointer from Go code \(cgo\)\) -> .*socket)");
+  EXPECT_TRUE(std::regex_search(r.out, via_cgo)) << r.out;
+}
+
 // arm64: qemu-user runs the program and prints each guest syscall
 // (observation only: qemu does not apply a guest's seccomp filter).
 TEST(StaticCgoArm64, ProfileCoversQemuStrace) {

@@ -220,6 +220,15 @@ std::vector<profile::Rule> ArgumentRules(
   return rules;
 }
 
+// explain's line for a syscall the C side makes: the first C function
+// that makes it, how that function is reached, and how many others make it.
+static std::string NativeReason(const std::vector<analysis::NativeUse>& uses) {
+  const analysis::NativeUse& u = uses.front();
+  std::string s = fmt::format("{} (and {} more C function(s))", u.function, uses.size() - 1);
+  if (!u.chain.empty()) s += "; reached: " + u.chain;
+  return s;
+}
+
 Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
                                            const AnalyzeSettings& s,
                                            AnalyzeSummary* summary) {
@@ -268,9 +277,7 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
         names.emplace_back(*name);
         out.sources[std::string(*name)].push_back(
             NameSource{NameSource::Kind::kNativeCode, uses.front().image,
-                       fmt::format("{} (and {} more C function(s))",
-                                   uses.front().function, uses.size() - 1),
-                       path});
+                       NativeReason(uses), path});
       }
       if (summary) {
         summary->findings += native->findings.size();
@@ -376,10 +383,7 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
           n.emplace_back(*name);
           const analysis::NativeUse& u = uses.front();
           out.sources[std::string(*name)].push_back(
-              NameSource{NameSource::Kind::kNativeCode, u.image,
-                         fmt::format("{} (and {} more C function(s))",
-                                     u.function, uses.size() - 1),
-                         path});
+              NameSource{NameSource::Kind::kNativeCode, u.image, NativeReason(uses), path});
         }
         if (summary) {
           summary->lines.push_back(fmt::format(

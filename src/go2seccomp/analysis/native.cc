@@ -827,6 +827,81 @@ void AnalyzeImages(const std::vector<std::unique_ptr<Image>>& images, std::size_
   }
 }
 
+// Why each reachable function is reachable: the first way reachability
+// found it (callers, roots, pointers), for `explain`'s chain from what the
+// program enters to the function that makes a syscall.
+struct ReachLog {
+  struct Via {
+    enum class Kind : std::uint8_t { kRoot, kImport, kNss, kCall, kPointer } kind = Kind::kRoot;
+    // kCall: the caller; kPointer: the function with the indirect call (or
+    // IFUNC/IRELATIVE use) that made address-taken functions callable;
+    // image == kGo for the Go code of a static program.
+    std::size_t image = 0;
+    std::uint32_t func = 0;
+  };
+  static constexpr std::size_t kGo = ~std::size_t{0};
+  std::vector<std::vector<Via>> via;
+  // Functions whose address code materialises: the first function seen
+  // doing so (absent: the address is in data).
+  std::map<std::pair<std::size_t, std::uint32_t>, std::pair<std::size_t, std::uint32_t>> taken_by;
+  Via current;  // what the next first reach is recorded with
+
+  std::string Name(const std::vector<std::unique_ptr<Image>>& images, std::size_t i,
+                   std::uint32_t f) const {
+    return fmt::format("{}:{}", std::filesystem::path(images[i]->path).filename().string(),
+                       images[i]->FunctionName(f));
+  }
+
+  // "root -> ... -> f", each step a function; a pointer step says where the
+  // address was taken and which indirect call made it callable. Reach order
+  // makes this a walk to ever earlier functions, so it ends; long chains
+  // are cut after kMaxSteps.
+  std::string Chain(const std::vector<std::unique_ptr<Image>>& images, std::size_t i,
+                    std::uint32_t f) const {
+    constexpr int kMaxSteps = 24;
+    std::vector<std::string> steps;
+    bool cut = true;
+    for (int n = 0; n < kMaxSteps; ++n) {
+      const Via& v = via[i][f];
+      std::string step = Name(images, i, f);
+      switch (v.kind) {
+        case Via::Kind::kRoot:
+          steps.push_back(step + " (entry, init or fini)");
+          cut = false;
+          break;
+        case Via::Kind::kImport:
+          steps.push_back(step + " (imported by the program)");
+          cut = false;
+          break;
+        case Via::Kind::kNss:
+          steps.push_back(step + " (NSS module entry point)");
+          cut = false;
+          break;
+        case Via::Kind::kCall:
+          steps.push_back(step);
+          break;
+        case Via::Kind::kPointer: {
+          auto t = taken_by.find({i, f});
+          const std::string where =
+              t == taken_by.end() ? "its address is in data"
+                                  : "its address is taken by " +
+                                        Name(images, t->second.first, t->second.second);
+          const std::string caller = v.image == kGo ? "Go code (cgo)" : Name(images, v.image, v.func);
+          steps.push_back(fmt::format("{} ({}; called through a pointer from {})", step, where,
+                                      caller));
+          if (v.image == kGo) cut = false;
+          break;
+        }
+      }
+      if (!cut) break;
+      i = v.image;
+      f = v.func;
+    }
+    std::reverse(steps.begin(), steps.end());
+    return fmt::format("{}{}", cut ? "... -> " : "", fmt::join(steps, " -> "));
+  }
+};
+
 // A static executable has no dynamic symbols to name its exports, but
 // static glibc still has dlopen: NSS (getaddrinfo, getpwnam: nss/nss_module.c
 // loads libnss_<service>.so.2), iconv (gconv modules) and the program's own
@@ -970,9 +1045,13 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
   // cross-image symbol calls, calls through pointers. A syscall wrapper
   // entered that way gets numbers nobody analysed.
   std::vector<std::set<std::uint32_t>> external(images.size());
+  ReachLog log;
+  using Via = ReachLog::Via;
+  for (std::size_t i = 0; i < images.size(); ++i) log.via.emplace_back(reached[i].size());
   auto reach = [&](std::size_t i, std::uint32_t f) {
     if (!reached[i][f]) {
       reached[i][f] = true;
+      log.via[i][f] = log.current;
       work.emplace_back(i, f);
     }
   };
@@ -1000,9 +1079,11 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
   bool indirect_reached = false;
   std::vector<std::set<std::uint32_t>> taken(images.size());
   for (std::size_t i = 0; i < images.size(); ++i) taken[i] = images[i]->address_taken;
+  Via first_pointer_call;  // what made address-taken functions callable
   auto reach_all_taken = [&] {
     if (indirect_reached) return;
     indirect_reached = true;
+    first_pointer_call = log.current;
     for (std::size_t i = 0; i < images.size(); ++i) {
       for (std::uint32_t f : taken[i]) {
         external[i].insert(f);
@@ -1010,18 +1091,24 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
       }
     }
   };
+  log.current = Via{Via::Kind::kRoot};
   for (std::size_t i = 0; i < images.size(); ++i) {
     for (std::uint64_t a : images[i]->roots) reach_addr(i, a);
   }
   // Go code calls C only through function pointers (cgocall's fn, the
   // runtime's _cgo_* hooks): for the Go side, every address-taken C
   // function may be called.
-  if (!options.go_code.empty()) reach_all_taken();
+  if (!options.go_code.empty()) {
+    log.current = Via{Via::Kind::kPointer, ReachLog::kGo};
+    reach_all_taken();
+  }
   // ld.so calls libc's early initialisation by name (glibc 2.32+,
   // elf/libc_early_init.c), not through a relocation.
+  log.current = Via{Via::Kind::kRoot};
   reach_symbol("__libc_early_init", false);
   auto dynsyms = main.DynamicImports();
   if (dynsyms && options.main_path.empty()) {
+    log.current = Via{Via::Kind::kImport};
     for (const elf::Symbol& s : *dynsyms) {
       if (s.shndx == 0 && !s.name.empty()) reach_symbol(s.name, false);
     }
@@ -1031,21 +1118,30 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
       auto [i, f] = work.back();
       work.pop_back();
       const Image& img = *images[i];
+      log.current = Via{Via::Kind::kCall, i, f};
       for (std::uint32_t t : img.calls[f]) reach(i, t);
       for (std::uint32_t t : img.takes[f]) {
-        if (taken[i].insert(t).second && indirect_reached) {
+        if (!taken[i].insert(t).second) continue;
+        if (!img.address_taken.count(t)) log.taken_by.emplace(std::pair{i, t}, std::pair{i, f});
+        if (indirect_reached) {
           external[i].insert(t);
+          log.current = Via{Via::Kind::kPointer, i, f};
           reach(i, t);
+          log.current = Via{Via::Kind::kCall, i, f};
         }
       }
       for (const PltTarget* t : img.plt_calls[f]) {
+        log.current = Via{Via::Kind::kCall, i, f};
         if (t->resolver) {
           reach_addr(i, *t->resolver);
+          log.current = Via{Via::Kind::kPointer, i, f};
           reach_all_taken();  // the resolver picks one of the implementations
         } else if (reach_symbol(t->symbol, true)) {
+          log.current = Via{Via::Kind::kPointer, i, f};
           reach_all_taken();  // an IFUNC: any implementation its resolver returns
         }
       }
+      log.current = Via{Via::Kind::kPointer, i, f};
       if (img.indirect[f]) reach_all_taken();
     }
   };
@@ -1104,6 +1200,8 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
     AnalyzeImages(images, before, scope);
     for (std::size_t i = before; i < images.size(); ++i) {
       reached.emplace_back(images[i]->program.funcs.size(), false);
+      log.via.emplace_back(images[i]->program.funcs.size());
+      log.current = Via{Via::Kind::kNss};
       external.emplace_back();
       taken.push_back(images[i]->address_taken);
       out.functions += images[i]->program.funcs.size();
@@ -1116,6 +1214,7 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
         }
       }
       if (indirect_reached) {
+        log.current = first_pointer_call;
         for (std::uint32_t f : taken[i]) reach(i, f);
       }
     }
@@ -1144,8 +1243,9 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
       for (const SyscallUse& u : uses) {
         const bool counts = u.how == Resolution::kVdsoFallback || reached[i][u.func];
         if (!counts) continue;
-        out.syscalls[nr].push_back(NativeUse{
-            img.path, u.how == Resolution::kVdsoFallback ? u.detail : img.FunctionName(u.func)});
+        const bool vdso = u.how == Resolution::kVdsoFallback;
+        out.syscalls[nr].push_back(NativeUse{img.path, vdso ? u.detail : img.FunctionName(u.func),
+                                             vdso ? "" : log.Chain(images, i, u.func)});
       }
     }
     for (const Finding& fd : img.report.findings) {

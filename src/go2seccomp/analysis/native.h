@@ -68,6 +68,10 @@ struct NativeOptions {
 struct NativeUse {
   std::string image;     // path of the library
   std::string function;  // symbol name, or "fn@0x1234" for unnamed code
+  // How the function is reached: "root (why) -> caller -> ... -> function",
+  // naming, for a call through a pointer, where the address was taken and
+  // which indirect call made it callable.
+  std::string chain;
 };
 
 struct NativeClosure {
