@@ -17,6 +17,7 @@
 #include "go2seccomp/analysis/analyzer.h"
 #include "go2seccomp/analysis/loader.h"
 #include "go2seccomp/analysis/native.h"
+#include "go2seccomp/analysis/native_cache.h"
 #include "go2seccomp/analysis/report.h"
 #include "go2seccomp/analysis/scan.h"
 #include "go2seccomp/base/file_io.h"
@@ -58,6 +59,23 @@ void AddFormatOptions(CLI::App* cmd, AnalyzeFlags* f) {
   cmd->add_option("--name", f->name,
                   "metadata.name of the spo SeccompProfile (default: the binary's file "
                   "name, made a valid Kubernetes name)");
+}
+
+// --cache-dir, else the default; empty (no cache) with --no-cache.
+std::string LibraryCacheDir(const AnalyzeSettings& s) {
+  if (s.no_cache) return {};
+  return s.cache_dir.empty() ? analysis::DefaultLibraryCacheDir() : s.cache_dir;
+}
+
+// The C side's phases and library cache use, for --stats.
+std::string NativePhases(const analysis::NativeClosure& c) {
+  std::string cache = "no library cache";
+  if (c.cache_hits + c.cache_misses > 0) {
+    cache = fmt::format("library cache: {} hit, {} miss, {} written", c.cache_hits,
+                        c.cache_misses, c.cache_writes);
+  }
+  return fmt::format(" (call graphs {:.1f} ms, syscalls {:.1f} ms; {})", c.graph_ms,
+                     c.analysis_ms, cache);
 }
 
 }  // namespace
@@ -114,6 +132,12 @@ void AddSettingsOptions(CLI::App* cmd, AnalyzeSettings* s) {
                 "namespace-creating flags out). A syscall with any non-constant "
                 "argument, or also needed by a preset, group or C code, stays "
                 "unconditional.");
+  cmd->add_option("--cache-dir", s->cache_dir,
+                  "Keep the analyses of shared libraries (ld.so, libc, ...) under DIR/libs, "
+                  "keyed by their build-id, for the next dynamically linked program "
+                  "(default: $XDG_CACHE_HOME/go2seccomp, else ~/.cache/go2seccomp).");
+  cmd->add_flag("--no-cache", s->no_cache,
+                "Analyse every shared library afresh; read and write no cache.");
   cmd->add_flag("--no-name-rules", s->no_name_rules,
                 "Do not use known Go function names where data flow cannot "
                 "follow the number (see ARCHITECTURE.md); for debugging.");
@@ -255,6 +279,7 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
       analysis::NativeOptions nopt;
       nopt.root = s.root;
       nopt.main_path = path;
+      nopt.cache_dir = LibraryCacheDir(s);
       auto native = analysis::AnalyzeNativeDependencies(*ef, *arch, nopt);
       if (!native) return Unexpected(native.error().Wrap(path));
       for (const std::string& f : native->findings) {
@@ -279,6 +304,7 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
             "reachable: {} syscalls, {} findings",
             path, native->images.size(), fmt::join(native->images, ", "),
             native->reachable_functions, native->functions, count, native->findings.size()));
+        if (s.stats) summary->lines.push_back("  C code" + NativePhases(*native));
       }
       continue;
     }
@@ -311,6 +337,7 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
       analysis::NativeOptions nopt;
       nopt.root = s.root;
       nopt.program_path = path;
+      nopt.cache_dir = LibraryCacheDir(s);
       if (static_c) {
         nopt.main_path = path;
         nopt.go_code = {{prog.funcs.front().entry, prog.funcs.back().end}};
@@ -368,8 +395,7 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
           std::fprintf(stderr, "%s: finding: %s\n", path.c_str(), f.c_str());
         }
         native_findings = native->findings.size();
-        native_phases = fmt::format(" (call graphs {:.1f} ms, syscalls {:.1f} ms)",
-                                    native->graph_ms, native->analysis_ms);
+        native_phases = NativePhases(*native);
         for (const auto& [nr, uses] : native->syscalls) {
           auto name = syscalls::NameOf(prog.arch, nr);
           if (!name) continue;
@@ -392,8 +418,7 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
           std::fprintf(stderr, "%s: finding: %s\n", path.c_str(), f.c_str());
         }
         native_findings = native->findings.size();
-        native_phases = fmt::format(" (call graphs {:.1f} ms, syscalls {:.1f} ms)",
-                                    native->graph_ms, native->analysis_ms);
+        native_phases = NativePhases(*native);
         std::vector<const profile::SyscallGroup*> groups = {
             &profile::DynamicLoaderStartup()};
         auto needed = bin.elf().Needed();

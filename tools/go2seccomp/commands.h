@@ -47,6 +47,10 @@ struct AnalyzeSettings {
   bool unknown_enosys = false;
   // Argument filters where the code proves the values (--args).
   bool args = false;
+  // The shared-library analysis cache (analysis/native_cache.h): --cache-dir
+  // (default $XDG_CACHE_HOME/go2seccomp), --no-cache.
+  std::string cache_dir;
+  bool no_cache = false;
 };
 
 // Human-readable lines about what was analysed, and the number of findings
