@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -116,6 +117,37 @@ TEST(NativeCacheTest, RejectsEveryTruncationAndEveryFlippedByte) {
     EXPECT_FALSE(ParseImageSummary(AsBytes(bad))) << "byte " << k;
   }
   EXPECT_FALSE(ParseImageSummary(AsBytes(good + "x")));
+}
+
+// A payload changed anywhere, with its checksum made right again (what a
+// buggy or hostile writer could produce): parsing rejects it or yields a
+// summary whose every index is in range -- never a crash (ASan builds).
+TEST(NativeCacheTest,
+     EveryMutationWithAValidChecksumParsesConsistentlyOrFails) {
+  const std::string good = SerializeImageSummary(Sample());
+  constexpr std::size_t kHeader = 28;
+  for (std::size_t k = kHeader; k < good.size(); ++k) {
+    for (std::uint8_t x : {0x01, 0x80, 0xff}) {
+      std::string bad = good;
+      bad[k] = static_cast<char>(bad[k] ^ x);
+      const std::uint64_t sum = Hash64(AsBytes(bad.substr(kHeader)));
+      std::memcpy(bad.data() + 20, &sum, 8);
+      auto s = ParseImageSummary(AsBytes(bad));
+      if (!s) continue;
+      const std::size_t n = s->funcs.size();
+      ASSERT_EQ(s->calls.size(), n);
+      ASSERT_EQ(s->plt_calls.size(), n);
+      ASSERT_EQ(s->takes.size(), n);
+      ASSERT_EQ(s->indirect.size(), n);
+      for (std::size_t f = 0; f < n; ++f) {
+        for (std::uint32_t t : s->calls[f]) EXPECT_LT(t, n);
+        for (std::uint32_t t : s->takes[f]) EXPECT_LT(t, n);
+        for (std::uint32_t t : s->plt_calls[f]) EXPECT_LT(t, s->plt.size());
+      }
+      for (const auto& [name, f] : s->exports) EXPECT_LT(f, n);
+      for (const WrapperInfo& w : s->report.wrappers) EXPECT_LT(w.func, n);
+    }
+  }
 }
 
 TEST(NativeCacheTest, RejectsIndicesOutOfRangeEvenWithAValidChecksum) {
