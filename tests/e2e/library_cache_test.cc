@@ -202,5 +202,36 @@ TEST(LibraryCache, ConcurrentRunsDoNotCorruptIt) {
   EXPECT_NE(warm.stats.find(" 0 miss"), std::string::npos) << warm.stats;
 }
 
+// `analyze A B C -o DIR/`: one profile per binary, each the same as a
+// single run's, binaries of the same name kept apart, a failing one
+// reported (exit 1) without stopping the others or leaving a file.
+TEST(LibraryCache, BatchWritesTheProfilesOfSingleRuns) {
+  TempDir tmp;
+  const fs::path cache = tmp.path() / "cache", out = tmp.path() / "out";
+  const std::vector<std::string> progs = {
+      test_util::Fixture("hello"), test_util::Fixture("cgonet", "amd64-cgo"),
+      test_util::Fixture("cgouser", "amd64-cgo"),
+      test_util::Fixture("hello", "amd64-pie")};
+  std::vector<std::string> argv = {G2S_CLI, "analyze",         "--runtime",
+                                   "none",  "--cache-dir",     cache.string(),
+                                   "-o",    out.string() + "/"};
+  argv.insert(argv.end(), progs.begin(), progs.end());
+  argv.push_back((tmp.path() / "missing").string());
+  RunResult r = RunProgram(argv);
+  EXPECT_EQ(r.exit_code(), 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("missing"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("5 binaries (1 failed)"), std::string::npos) << r.out;
+  const std::vector<std::string> names = {"hello.json", "cgonet.json",
+                                          "cgouser.json", "hello-2.json"};
+  for (std::size_t k = 0; k < progs.size(); ++k) {
+    SCOPED_TRACE(progs[k]);
+    const CliRun single = Analyze(progs[k], {}, tmp.path() / "single.json");
+    EXPECT_EQ(ReadFile(out / names[k]), single.profile);
+  }
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(out)) ++files;
+  EXPECT_EQ(files, progs.size());
+}
+
 }  // namespace
 }  // namespace go2seccomp

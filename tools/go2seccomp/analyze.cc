@@ -39,6 +39,7 @@ namespace fs = std::filesystem;
 
 struct AnalyzeFlags {
   std::string binary;
+  std::vector<std::string> binaries;  // `analyze A B C -o DIR/` (batch.cc)
   std::string output;
   AnalyzeSettings settings;
   OutputFormat format = OutputFormat::kOci;
@@ -551,8 +552,13 @@ void AddAnalyzeCommand(CLI::App& app, Runner* run) {
   CLI::App* cmd = app.add_subcommand(
       "analyze",
       "Analyze a Go binary and write a seccomp profile (Docker/OCI JSON, or --format).");
-  cmd->add_option("binary", sub.binary, "Go binary to analyze")->required();
-  cmd->add_option("-o,--output", sub.output, "Where to write the profile (- for stdout)")
+  cmd->add_option("binary", sub.binaries,
+                  "Go binaries to analyze (several, or -o ending in /: one profile each in "
+                  "that directory, analysed on every core)")
+      ->required();
+  cmd->add_option("-o,--output", sub.output,
+                  "Where to write the profile (- for stdout), or the directory (DIR/) for "
+                  "several binaries")
       ->default_val("-");
   AddSettingsOptions(cmd, &sub.settings);
   AddFormatOptions(cmd, &sub);
@@ -596,6 +602,17 @@ void AddAnalyzeCommand(CLI::App& app, Runner* run) {
   };
   cmd->callback([cmd, run, runner] {
     sub.runtime_given = cmd->count("--runtime") > 0;
+    if (sub.binaries.size() > 1 || sub.output.ends_with('/')) {
+      *run = [] {
+        if (sub.output == "-") {
+          std::fprintf(stderr, "go2seccomp: several binaries need -o DIR/\n");
+          return 2;
+        }
+        return RunBatch(sub.binaries, sub.output, sub.settings, sub.format);
+      };
+      return;
+    }
+    sub.binary = sub.binaries.front();
     *run = [runner] { return runner(sub); };
   });
   app.callback([&app, run, runner] {
