@@ -12,7 +12,7 @@
 # executable bytes -- the floor); go2seccomp cold (empty library cache) and
 # warm (the cache filled by a previous run; the same for static binaries),
 # best of 3 wall-clock runs incl. process start, peak RSS of the warm run;
-# `go tool objdump BINARY > /dev/null` -- what the objdump-scraping tool
+# `go tool objdump BINARY > /dev/null` (best of 3 too) -- what the objdump-scraping tool
 # spends before it even starts matching text -- and the ratios objdump/warm
 # and warm/io_scan. io_scan is $G2S_IO_SCAN, else next to GO2SECCOMP's
 # build tree (build/bench/io_scan).
@@ -73,24 +73,25 @@ if [ "${G2S_BENCH_BIG:-}" = 1 ]; then
 fi
 [ ${#bins[@]} -gt 0 ] || { echo "no binaries (set G2S_CORPUS_DIR or pass paths)" >&2; exit 2; }
 GO=$(command -v go || true)
-now() { date +%s%N; }
 TMPF=$(mktemp); LIBS=$(mktemp -d); trap 'rm -rf "$TMPF" "$LIBS"' EXIT
-# Best of 3 wall-clock runs of a command, in ms.
+# Best of 3 wall-clock runs of a command, in ms. The clock is bash's own
+# ($EPOCHREALTIME, bash 5): forking date(1) around a run would add a
+# process start to every figure.
 best3() {
-  local best=999999999 t0 t1 ms
+  local best=999999999 t0 t1 us
   for i in 1 2 3; do
     [ -n "${BEFORE:-}" ] && eval "$BEFORE"
-    t0=$(now); "$@" >/dev/null 2>&1; t1=$(now)
-    ms=$(( (t1 - t0) / 1000000 )); [ $ms -lt $best ] && best=$ms
+    t0=${EPOCHREALTIME/[.,]/}; "$@" >/dev/null 2>&1; t1=${EPOCHREALTIME/[.,]/}
+    us=$((10#$t1 - 10#$t0)); [ $us -lt $best ] && best=$us
   done
-  echo $best
+  awk -v u=$best 'BEGIN{printf "%.1f", u / 1000}'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1fx", a / (b > 0 ? b : 0.5)}'; }
 printf '%-26s %6s %6s %7s %7s %7s %6s %7s %10s %9s %8s\n' binary MB read_ms io_ms cold_ms \
   warm_ms RSS_MB RSS/sz objdump_ms obj/warm warm/io
 for b in "${bins[@]}"; do
   size=$(stat -c %s "$b")
-  t0=$(now); cat "$b" > /dev/null; t1=$(now); read_ms=$(( (t1 - t0) / 1000000 ))
+  read_ms=$(best3 cat "$b")
   io="-"
   [ -x "$IOSCAN" ] && io=$(best3 "$IOSCAN" "$b")
   # Cold: an empty library cache each run; warm: the one a previous run filled.
@@ -102,10 +103,8 @@ for b in "${bins[@]}"; do
   rss=$(tail -1 "$TMPF")
   obj="-"; speed="-"
   if [ -n "$GO" ] && [ "${G2S_BENCH_NO_OBJDUMP:-}" != 1 ]; then
-    t0=$(now)
-    if "$GO" tool objdump "$b" > /dev/null 2>&1; then
-      t1=$(now)
-      obj=$(( (t1 - t0) / 1000000 ))
+    if "$GO" tool objdump "$b" > /dev/null 2>&1; then  # also warms its build cache
+      obj=$(best3 "$GO" tool objdump "$b")
       speed=$(ratio "$obj" "$warm")
     else
       obj="fails"; speed="(stripped)"
@@ -113,7 +112,7 @@ for b in "${bins[@]}"; do
   fi
   toio="-"; [ "$io" != "-" ] && toio=$(ratio "$warm" "$io")
   name=$(echo "$b" | awk -F/ '{n=NF; print $(n-1) "/" $n}' | cut -c1-26)
-  printf '%-26s %6.1f %6d %7s %7d %7d %6.1f %7s %10s %9s %8s\n' "$name" \
+  printf '%-26s %6.1f %6s %7s %7s %7s %6.1f %7s %10s %9s %8s\n' "$name" \
     "$(awk -v s=$size 'BEGIN{print s/1e6}')" "$read_ms" "$io" "$cold" "$warm" \
     "$(awk -v r=$rss 'BEGIN{print r/1024}')" "$(awk -v r=$rss -v s=$size 'BEGIN{printf "%.2fx", r*1024/s}')" \
     "$obj" "$speed" "$toio"
