@@ -17,6 +17,7 @@
 #include "go2seccomp/analysis/analyzer.h"
 #include "go2seccomp/analysis/loader.h"
 #include "go2seccomp/analysis/native.h"
+#include "go2seccomp/analysis/native_cache.h"
 #include "go2seccomp/analysis/report.h"
 #include "go2seccomp/analysis/scan.h"
 #include "go2seccomp/base/file_io.h"
@@ -38,6 +39,7 @@ namespace fs = std::filesystem;
 
 struct AnalyzeFlags {
   std::string binary;
+  std::vector<std::string> binaries;  // `analyze A B C -o DIR/` (batch.cc)
   std::string output;
   AnalyzeSettings settings;
   OutputFormat format = OutputFormat::kOci;
@@ -58,6 +60,23 @@ void AddFormatOptions(CLI::App* cmd, AnalyzeFlags* f) {
   cmd->add_option("--name", f->name,
                   "metadata.name of the spo SeccompProfile (default: the binary's file "
                   "name, made a valid Kubernetes name)");
+}
+
+// --cache-dir, else the default; empty (no cache) with --no-cache.
+std::string LibraryCacheDir(const AnalyzeSettings& s) {
+  if (s.no_cache) return {};
+  return s.cache_dir.empty() ? analysis::DefaultLibraryCacheDir() : s.cache_dir;
+}
+
+// The C side's phases and library cache use, for --stats.
+std::string NativePhases(const analysis::NativeClosure& c) {
+  std::string cache = "no library cache";
+  if (c.cache_hits + c.cache_misses > 0) {
+    cache = fmt::format("library cache: {} hit, {} miss, {} written", c.cache_hits,
+                        c.cache_misses, c.cache_writes);
+  }
+  return fmt::format(" (call graphs {:.1f} ms, syscalls {:.1f} ms; {})", c.graph_ms,
+                     c.analysis_ms, cache);
 }
 
 }  // namespace
@@ -114,6 +133,12 @@ void AddSettingsOptions(CLI::App* cmd, AnalyzeSettings* s) {
                 "namespace-creating flags out). A syscall with any non-constant "
                 "argument, or also needed by a preset, group or C code, stays "
                 "unconditional.");
+  cmd->add_option("--cache-dir", s->cache_dir,
+                  "Keep the analyses of shared libraries (ld.so, libc, ...) under DIR/libs, "
+                  "keyed by their build-id, for the next dynamically linked program "
+                  "(default: $XDG_CACHE_HOME/go2seccomp, else ~/.cache/go2seccomp).");
+  cmd->add_flag("--no-cache", s->no_cache,
+                "Analyse every shared library afresh; read and write no cache.");
   cmd->add_flag("--no-name-rules", s->no_name_rules,
                 "Do not use known Go function names where data flow cannot "
                 "follow the number (see ARCHITECTURE.md); for debugging.");
@@ -264,6 +289,7 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
       analysis::NativeOptions nopt;
       nopt.root = s.root;
       nopt.main_path = path;
+      nopt.cache_dir = LibraryCacheDir(s);
       auto native = analysis::AnalyzeNativeDependencies(*ef, *arch, nopt);
       if (!native) return Unexpected(native.error().Wrap(path));
       for (const std::string& f : native->findings) {
@@ -286,6 +312,7 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
             "reachable: {} syscalls, {} findings",
             path, native->images.size(), fmt::join(native->images, ", "),
             native->reachable_functions, native->functions, count, native->findings.size()));
+        if (s.stats) summary->lines.push_back("  C code" + NativePhases(*native));
       }
       continue;
     }
@@ -318,6 +345,7 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
       analysis::NativeOptions nopt;
       nopt.root = s.root;
       nopt.program_path = path;
+      nopt.cache_dir = LibraryCacheDir(s);
       if (static_c) {
         nopt.main_path = path;
         nopt.go_code = {{prog.funcs.front().entry, prog.funcs.back().end}};
@@ -375,8 +403,7 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
           std::fprintf(stderr, "%s: finding: %s\n", path.c_str(), f.c_str());
         }
         native_findings = native->findings.size();
-        native_phases = fmt::format(" (call graphs {:.1f} ms, syscalls {:.1f} ms)",
-                                    native->graph_ms, native->analysis_ms);
+        native_phases = NativePhases(*native);
         for (const auto& [nr, uses] : native->syscalls) {
           auto name = syscalls::NameOf(prog.arch, nr);
           if (!name) continue;
@@ -396,8 +423,7 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
           std::fprintf(stderr, "%s: finding: %s\n", path.c_str(), f.c_str());
         }
         native_findings = native->findings.size();
-        native_phases = fmt::format(" (call graphs {:.1f} ms, syscalls {:.1f} ms)",
-                                    native->graph_ms, native->analysis_ms);
+        native_phases = NativePhases(*native);
         std::vector<const profile::SyscallGroup*> groups = {
             &profile::DynamicLoaderStartup()};
         auto needed = bin.elf().Needed();
@@ -530,8 +556,13 @@ void AddAnalyzeCommand(CLI::App& app, Runner* run) {
   CLI::App* cmd = app.add_subcommand(
       "analyze",
       "Analyze a Go binary and write a seccomp profile (Docker/OCI JSON, or --format).");
-  cmd->add_option("binary", sub.binary, "Go binary to analyze")->required();
-  cmd->add_option("-o,--output", sub.output, "Where to write the profile (- for stdout)")
+  cmd->add_option("binary", sub.binaries,
+                  "Go binaries to analyze (several, or -o ending in /: one profile each in "
+                  "that directory, analysed on every core)")
+      ->required();
+  cmd->add_option("-o,--output", sub.output,
+                  "Where to write the profile (- for stdout), or the directory (DIR/) for "
+                  "several binaries")
       ->default_val("-");
   AddSettingsOptions(cmd, &sub.settings);
   AddFormatOptions(cmd, &sub);
@@ -575,6 +606,17 @@ void AddAnalyzeCommand(CLI::App& app, Runner* run) {
   };
   cmd->callback([cmd, run, runner] {
     sub.runtime_given = cmd->count("--runtime") > 0;
+    if (sub.binaries.size() > 1 || sub.output.ends_with('/')) {
+      *run = [] {
+        if (sub.output == "-") {
+          std::fprintf(stderr, "go2seccomp: several binaries need -o DIR/\n");
+          return 2;
+        }
+        return RunBatch(sub.binaries, sub.output, sub.settings, sub.format);
+      };
+      return;
+    }
+    sub.binary = sub.binaries.front();
     *run = [runner] { return runner(sub); };
   });
   app.callback([&app, run, runner] {

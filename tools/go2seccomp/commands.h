@@ -14,6 +14,7 @@
 
 #include "go2seccomp/base/error.h"
 #include "go2seccomp/profile/profile.h"
+#include "tools/go2seccomp/formats.h"
 
 namespace go2seccomp::cli {
 
@@ -47,6 +48,10 @@ struct AnalyzeSettings {
   bool unknown_enosys = false;
   // Argument filters where the code proves the values (--args).
   bool args = false;
+  // The shared-library analysis cache (analysis/native_cache.h): --cache-dir
+  // (default $XDG_CACHE_HOME/go2seccomp), --no-cache.
+  std::string cache_dir;
+  bool no_cache = false;
 };
 
 // Human-readable lines about what was analysed, and the number of findings
@@ -60,6 +65,11 @@ struct AnalyzeSummary {
 Result<profile::Profile> AnalyzeToProfile(const std::string& binary,
                                           const AnalyzeSettings& settings,
                                           AnalyzeSummary* summary);
+
+// `analyze A B C -o DIR/` (batch.cc): one profile per binary in `dir`, on
+// every core; exit code 1 if any binary failed.
+int RunBatch(const std::vector<std::string>& binaries, const std::string& dir,
+             const AnalyzeSettings& settings, OutputFormat format);
 
 // The analysis options (--with, --strict, --runtime, ...) on `cmd`.
 void AddSettingsOptions(CLI::App* cmd, AnalyzeSettings* settings);

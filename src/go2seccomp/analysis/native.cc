@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "go2seccomp/analysis/analyzer.h"
+#include "go2seccomp/analysis/native_cache.h"
 #include "go2seccomp/analysis/program.h"
 #include "go2seccomp/base/byte_reader.h"
 #include "go2seccomp/base/file_io.h"
@@ -150,6 +151,17 @@ struct Image {
   // it are calls to unknown code and its syscalls are the Go side's.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> foreign_code;
   Report report;
+  // The library cache (native_cache.h). Only libraries and the interpreter
+  // are cached, never the program itself (is_main). With a cache entry the
+  // graph fields above come from it and BuildImage does not run; its report
+  // is used if the external wrappers it was computed with are this run's.
+  bool is_main = false;
+  std::string content_id;  // set when the cache is on
+  bool graph_from_cache = false;
+  bool report_from_cache = false;
+  Report cached_report;
+  std::uint64_t cached_wrappers_in = 0;
+  std::uint64_t wrappers_in = 0;  // WrappersFingerprint of this run's
 
   bool InPlt(std::uint64_t a) const {
     for (const auto& [lo, hi] : plt_ranges) {
@@ -725,9 +737,75 @@ Result<void> BuildImage(Image* img, Arch arch) {
   return {};
 }
 
-// BuildImage for images[from..], biggest first on every core.
+// The graph fields BuildImage would compute, from a cache entry (whose
+// indices ParseImageSummary has checked).
+void RestoreImage(ImageSummary&& s, Image* img) {
+  Program& p = img->program;
+  p.arch = s.arch;
+  for (CachedFunction& f : s.funcs) {
+    img->names.push_back(std::move(f.name));
+    p.funcs.push_back(Function{f.entry, f.end, img->names.back(), 0x80000000u});
+  }
+  std::vector<const PltTarget*> plt;
+  for (CachedPltTarget& t : s.plt) {
+    auto it = img->plt.emplace(t.entry, PltTarget{std::move(t.symbol), t.resolver}).first;
+    plt.push_back(&it->second);
+  }
+  const std::size_t n = p.funcs.size();
+  img->calls = std::move(s.calls);
+  img->takes = std::move(s.takes);
+  img->indirect = std::move(s.indirect);
+  img->plt_calls.resize(n);
+  for (std::size_t f = 0; f < n; ++f) {
+    for (std::uint32_t k : s.plt_calls[f]) img->plt_calls[f].push_back(plt[k]);
+  }
+  img->address_taken.insert(s.address_taken.begin(), s.address_taken.end());
+  for (auto& [name, f] : s.exports) img->exports.emplace(std::move(name), f);
+  img->ifunc_exports.insert(s.ifunc_exports.begin(), s.ifunc_exports.end());
+  img->roots = std::move(s.roots);
+  img->cached_report = std::move(s.report);
+  img->cached_wrappers_in = s.wrappers_in;
+  img->graph_from_cache = true;
+}
+
+// What RestoreImage needs, from an analysed image.
+ImageSummary SummarizeImage(const Image& img) {
+  ImageSummary s;
+  s.arch = img.program.arch;
+  s.is_interp = img.is_interp;
+  s.content_id = img.content_id;
+  s.tool_id = ToolId();
+  s.wrappers_in = img.wrappers_in;
+  for (const Function& f : img.program.funcs) {
+    s.funcs.push_back(CachedFunction{f.entry, f.end, std::string(f.name)});
+  }
+  std::unordered_map<const PltTarget*, std::uint32_t> plt_index;
+  for (const auto& [entry, t] : img.plt) {
+    plt_index[&t] = static_cast<std::uint32_t>(s.plt.size());
+    s.plt.push_back(CachedPltTarget{entry, t.symbol, t.resolver});
+  }
+  s.calls = img.calls;
+  s.takes = img.takes;
+  s.indirect = img.indirect;
+  s.plt_calls.resize(img.plt_calls.size());
+  for (std::size_t f = 0; f < img.plt_calls.size(); ++f) {
+    for (const PltTarget* t : img.plt_calls[f]) s.plt_calls[f].push_back(plt_index.at(t));
+  }
+  s.address_taken.assign(img.address_taken.begin(), img.address_taken.end());
+  s.exports.assign(img.exports.begin(), img.exports.end());
+  std::sort(s.exports.begin(), s.exports.end());  // deterministic files
+  s.ifunc_exports.assign(img.ifunc_exports.begin(), img.ifunc_exports.end());
+  s.roots = img.roots;
+  s.report.uses = img.report.uses;
+  s.report.findings = img.report.findings;
+  s.report.wrappers = img.report.wrappers;
+  return s;
+}
+
+// BuildImage for images[from..], biggest first on every core; with a
+// cache, libraries with an entry are restored from it instead.
 Result<void> BuildImages(const std::vector<std::unique_ptr<Image>>& images, std::size_t from,
-                         Arch arch) {
+                         Arch arch, const LibraryCache* cache) {
   std::vector<Image*> todo;
   for (std::size_t i = from; i < images.size(); ++i) todo.push_back(images[i].get());
   std::sort(todo.begin(), todo.end(),
@@ -735,7 +813,18 @@ Result<void> BuildImages(const std::vector<std::unique_ptr<Image>>& images, std:
   std::vector<Result<void>> results(todo.size());
   ParallelFor(
       todo.size(), HardwareThreads(),
-      [&](std::size_t i, int) { results[i] = BuildImage(todo[i], arch); }, /*serial_below=*/2);
+      [&](std::size_t i, int) {
+        Image* img = todo[i];
+        if (cache != nullptr && !img->is_main) {
+          img->content_id = ContentId(*img->elf, img->file.bytes());
+          if (auto s = cache->Load(arch, img->is_interp, img->content_id)) {
+            RestoreImage(std::move(*s), img);
+            return;
+          }
+        }
+        results[i] = BuildImage(img, arch);
+      },
+      /*serial_below=*/2);
   for (Result<void>& r : results) G2S_TRY(r);
   return {};
 }
@@ -763,19 +852,51 @@ void ExtendScope(const std::vector<std::unique_ptr<Image>>& images, std::size_t 
 // images it binds PLT calls to export (those are analysed first).
 void AnalyzeImage(Image* img, const std::vector<std::unique_ptr<Image>>& images,
                   const SymbolScope& scope, int threads) {
-  Program& p = img->program;
+  std::unordered_map<std::uint64_t, std::vector<EntryLoc>> external_wrappers;
   for (const auto& [entry, target] : img->plt) {
     if (target.symbol.empty()) continue;
     auto it = scope.find(target.symbol);
     if (it == scope.end()) continue;
     for (const WrapperInfo& w : images[it->second.image]->report.wrappers) {
-      if (w.func == it->second.func) p.external_wrappers[entry] = w.locs;
+      if (w.func == it->second.func) external_wrappers[entry] = w.locs;
     }
+  }
+  // The report is a function of the image's bytes and these wrappers only
+  // (Analyze reads nothing else: name rules are off), so a cache entry with
+  // the same content id and the same wrappers holds this very report.
+  img->wrappers_in = WrappersFingerprint(external_wrappers);
+  if (img->graph_from_cache && img->cached_wrappers_in == img->wrappers_in) {
+    img->report = std::move(img->cached_report);
+    img->report_from_cache = true;
+    return;
   }
   Options opt;
   opt.name_rules = false;  // Go's names mean nothing here
   opt.threads = threads;
-  img->report = Analyze(p, opt);
+  if (!img->graph_from_cache) {
+    img->program.external_wrappers = std::move(external_wrappers);
+    img->report = Analyze(img->program, opt);
+    return;
+  }
+  // The graph came from the cache but the wrappers differ (another libc
+  // under --root): analyse the bytes again, in a fresh Image, since this
+  // one's exports are in the scope other images read meanwhile. BuildImage
+  // is deterministic, so the fresh function indices are the cached ones.
+  Image fresh;
+  fresh.path = img->path;
+  fresh.is_interp = img->is_interp;
+  auto parsed = elf::ElfFile::Parse(img->file.bytes());
+  if (parsed) fresh.elf = std::move(*parsed);
+  if (!parsed || !BuildImage(&fresh, img->program.arch)) {
+    // Not reached in practice (the file parsed and built before); if it is,
+    // say so rather than trust a report made for other libraries.
+    img->report = Report{};
+    img->report.findings.push_back(Finding{Finding::Kind::kUndecodable, 0, std::nullopt,
+                                           "could not re-analyse a cached library"});
+    return;
+  }
+  fresh.program.external_wrappers = std::move(external_wrappers);
+  img->report = Analyze(fresh.program, opt);
 }
 
 // Analyses images[from..], each after the images its PLT calls bind to
@@ -966,6 +1087,7 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
   if (!options.main_path.empty()) {
     G2S_TRY(load(options.main_path, /*is_entry=*/true));
     images.front()->foreign_code = options.go_code;
+    images.front()->is_main = true;
   }
   if (auto interp = main.Interpreter()) {
     const std::string p = UnderRoot(options.root, std::string(*interp));
@@ -1027,12 +1149,30 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
     }
   }
 
-  G2S_TRY(BuildImages(images, 0, arch));
+  std::optional<LibraryCache> cache;
+  if (!options.cache_dir.empty()) cache.emplace(options.cache_dir);
+  const LibraryCache* cache_ptr = cache ? &*cache : nullptr;
+  // Entries for the images analysed afresh, once their reports are final.
+  auto update_cache = [&](std::size_t from) {
+    if (!cache) return;
+    for (std::size_t i = from; i < images.size(); ++i) {
+      const Image& img = *images[i];
+      if (img.is_main) continue;
+      if (img.report_from_cache) {
+        ++out.cache_hits;
+        continue;
+      }
+      ++out.cache_misses;
+      if (cache->Store(SummarizeImage(img))) ++out.cache_writes;
+    }
+  };
+  G2S_TRY(BuildImages(images, 0, arch, cache_ptr));
   out.graph_ms += ms_since(t_phase);
   t_phase = Clock::now();
   SymbolScope scope;
   ExtendScope(images, 0, &scope);
   AnalyzeImages(images, 0, scope);
+  update_cache(0);
   // Global reachability over (image, function).
   std::vector<std::vector<bool>> reached(images.size());
   for (std::size_t i = 0; i < images.size(); ++i) {
@@ -1193,11 +1333,12 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
     }
     out.analysis_ms += ms_since(t_phase);
     t_phase = Clock::now();
-    G2S_TRY(BuildImages(images, before, arch));
+    G2S_TRY(BuildImages(images, before, arch, cache_ptr));
     out.graph_ms += ms_since(t_phase);
     t_phase = Clock::now();
     ExtendScope(images, before, &scope);
     AnalyzeImages(images, before, scope);
+    update_cache(before);
     for (std::size_t i = before; i < images.size(); ++i) {
       reached.emplace_back(images[i]->program.funcs.size(), false);
       log.via.emplace_back(images[i]->program.funcs.size());

@@ -63,6 +63,9 @@ struct NativeOptions {
   // program's data or code holds is a root, besides the ELF entry and the
   // init/fini arrays.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> go_code;
+  // The library cache's directory (native_cache.h: entries in
+  // cache_dir/libs); empty for no cache. The program itself is never cached.
+  std::string cache_dir;
 };
 
 struct NativeUse {
@@ -85,6 +88,9 @@ struct NativeClosure {
   // their call graphs, then their syscall analysis and reachability.
   double graph_ms = 0;
   double analysis_ms = 0;
+  // With NativeOptions::cache_dir: libraries whose analysis came from the
+  // cache, those analysed afresh, and entries written for them.
+  std::size_t cache_hits = 0, cache_misses = 0, cache_writes = 0;
 };
 
 // `main` is the program (a Go binary linked against libc); its PT_INTERP and
