@@ -1,16 +1,22 @@
 #include "go2seccomp/runtime/filter.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <linux/audit.h>
 #include <seccomp.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
+#include <map>
 #include <set>
 
+#include "go2seccomp/profile/allowance.h"
 #include "go2seccomp/profile/bpf_eval.h"
 #include "go2seccomp/profile/builder.h"
 #include "go2seccomp/profile/groups.h"
+#include "go2seccomp/runtime/launch.h"
 #include "go2seccomp/syscalls/table.h"
 
 namespace go2seccomp::profile {
@@ -245,6 +251,99 @@ TEST(FilterTest, PrecedenceMatchesProfileSemantics) {
   EXPECT_EQ(Verdict(prog, Arch::kX86_64, 41, {40}), Action::Allow());
   EXPECT_EQ(p.ActionFor("openat"), Action::Errno(EACCES));
   EXPECT_EQ(Verdict(prog, Arch::kX86_64, 257), Action::Errno(EACCES));
+}
+
+// Values on both sides of each condition of `rules` naming `name`, for the
+// arguments the conditions test: every combination of them (other
+// arguments 0), so AND'ed conditions are probed together.
+std::vector<std::array<std::uint64_t, 6>> Probes(const Profile& p,
+                                                 const std::string& name) {
+  std::map<std::uint32_t, std::set<std::uint64_t>> values;
+  for (const Rule& r : p.rules) {
+    if (std::find(r.names.begin(), r.names.end(), name) == r.names.end())
+      continue;
+    for (const ArgCondition& c : r.args) {
+      for (std::uint64_t v :
+           {c.value - 1, c.value, c.value + 1, c.value_two,
+            c.value_two | ~c.value, std::uint64_t{0}, ~std::uint64_t{0}}) {
+        values[c.index].insert(v);
+      }
+    }
+  }
+  std::vector<std::array<std::uint64_t, 6>> out = {{}};
+  for (const auto& [index, vs] : values) {
+    std::vector<std::array<std::uint64_t, 6>> next;
+    for (const auto& args : out) {
+      for (std::uint64_t v : vs) {
+        next.push_back(args);
+        next.back()[index] = v;
+      }
+    }
+    out = std::move(next);
+  }
+  return out;
+}
+
+// AllowanceOf() (what explain, diff, compare and merge use) gives every
+// call the action the compiled filter gives it, conditional rules included.
+TEST(FilterTest, AllowanceAgreesWithTheCompiledFilter) {
+  using Op = ArgCondition::Op;
+  Profile deny_default;
+  deny_default.arches = {Arch::kX86_64};
+  deny_default.rules = {
+      Rule::Make({"read", "write"}, Action::Allow()),
+      Rule::Make({"fcntl"}, Action::Allow(),
+                 {ArgCondition::Make(1, Op::kEqual, 2)}),
+      Rule::Make({"fcntl"}, Action::Allow(),
+                 {ArgCondition::Make(1, Op::kEqual, 4)}),
+      Rule::Make({"clone"}, Action::Allow(),
+                 {ArgCondition::Make(0, Op::kMaskedEqual, 0x7e020000, 0)}),
+      Rule::Make({"socket"}, Action::Allow(),
+                 {ArgCondition::Make(0, Op::kLessThan, 11),
+                  ArgCondition::Make(1, Op::kGreaterOrEqual, 2)}),
+      Rule::Make({"ioctl"}, Action::Errno(ENOTTY),
+                 {ArgCondition::Make(1, Op::kNotEqual, 0x5401)}),
+      Rule::Make({"prctl"}, Action::Errno(EINVAL)),
+      Rule::Make({"prctl"}, Action::Allow(),
+                 {ArgCondition::Make(0, Op::kEqual, 1)}),
+  };
+  Profile allow_default;
+  allow_default.default_action = Action::Allow();
+  allow_default.arches = {Arch::kX86_64};
+  allow_default.rules = {
+      Rule::Make({"ptrace"}, Action::KillProcess()),
+      Rule::Make({"socket"}, Action::Errno(EACCES),
+                 {ArgCondition::Make(0, Op::kEqual, 16),
+                  ArgCondition::Make(2, Op::kLessOrEqual, 9)}),
+      Rule::Make({"kill"}, Action::Errno(),
+                 {ArgCondition::Make(1, Op::kGreaterThan, 9)}),
+  };
+  // The launcher's own exceptions: conditional rules of two actions.
+  Profile launcher = WithLauncherExec(deny_default, 0x7ffd1000);
+  int probed = 0;
+  for (const Profile* p : {&deny_default, &allow_default, &launcher}) {
+    std::vector<sock_filter> prog = Compile(*p);
+    ASSERT_FALSE(prog.empty());
+    for (const std::string name :
+         {"read", "fcntl", "clone", "socket", "ioctl", "prctl", "ptrace",
+          "kill", "execve", "mkdirat"}) {
+      const profile::Allowance a = profile::AllowanceOf(*p, name);
+      const auto nr =
+          static_cast<std::uint32_t>(*syscalls::NumberOf(Arch::kX86_64, name));
+      for (const auto& args : Probes(*p, name)) {
+        seccomp_data d = profile::MakeSeccompData(Arch::kX86_64, nr);
+        std::copy(args.begin(), args.end(), d.args);
+        Result<std::uint32_t> ret = profile::EvaluateBpf(prog, d);
+        ASSERT_TRUE(ret) << ret.error().message;
+        std::uint64_t call[6];
+        std::copy(args.begin(), args.end(), call);
+        EXPECT_EQ(a.ActionForCall(call), profile::ActionFromSeccompRet(*ret))
+            << name << " args " << fmt::format("{:#x}", fmt::join(args, ", "));
+        ++probed;
+      }
+    }
+  }
+  EXPECT_GT(probed, 100);
 }
 
 // i386 socket calls with argument conditions (moby's default profile has
