@@ -5,10 +5,9 @@
 // thread for good.
 //
 //   G2S_ASSIGN_OR_RETURN(Filter f, CompileFilter(profile, FilterOptions{}));
-//   G2S_ASSIGN_OR_RETURN(std::vector<sock_filter> prog, ExportBpf(f));  //
-//   tests G2S_ASSIGN_OR_RETURN(std::string pfc, ExportPfc(f));               //
-//   humans G2S_TRY(InstallFilter(f));   // no_new_privs + seccomp(2), this
-//   thread
+//   G2S_ASSIGN_OR_RETURN(auto prog, ExportBpf(f));        // for tests
+//   G2S_ASSIGN_OR_RETURN(std::string pfc, ExportPfc(f));  // for humans
+//   G2S_TRY(InstallFilter(f));  // no_new_privs + seccomp(2), this thread
 //
 // How the filter is built, and why:
 //   - Syscall numbers come from OUR kernel-generated table per arch, never
