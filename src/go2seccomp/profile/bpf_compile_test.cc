@@ -1,4 +1,4 @@
-#include "go2seccomp/runtime/filter.h"
+#include "go2seccomp/profile/bpf_compile.h"
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
@@ -16,7 +16,6 @@
 #include "go2seccomp/profile/bpf_eval.h"
 #include "go2seccomp/profile/builder.h"
 #include "go2seccomp/profile/groups.h"
-#include "go2seccomp/runtime/launch.h"
 #include "go2seccomp/syscalls/table.h"
 
 namespace go2seccomp::profile {
@@ -24,13 +23,9 @@ namespace go2seccomp::profile {
 inline void PrintTo(const Action& a, std::ostream* os) { *os << ToString(a); }
 }  // namespace go2seccomp::profile
 
-namespace go2seccomp::runtime {
+namespace go2seccomp::profile {
 namespace {
 
-using profile::Action;
-using profile::ArgCondition;
-using profile::Profile;
-using profile::Rule;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 
@@ -40,10 +35,10 @@ constexpr std::uint32_t kX32Bit = 0x40000000;  // __X32_SYSCALL_BIT
 Action Verdict(const std::vector<sock_filter>& prog, Arch arch,
                std::uint32_t nr,
                std::initializer_list<std::uint64_t> args = {}) {
-  seccomp_data d = profile::MakeSeccompData(arch, nr, args);
-  Result<std::uint32_t> ret = profile::EvaluateBpf(prog, d);
+  seccomp_data d = MakeSeccompData(arch, nr, args);
+  Result<std::uint32_t> ret = EvaluateBpf(prog, d);
   EXPECT_TRUE(ret) << ret.error().message;
-  return profile::ActionFromSeccompRet(ret.value_or(0xdeadbeef));
+  return ActionFromSeccompRet(ret.value_or(0xdeadbeef));
 }
 
 std::vector<sock_filter> Compile(const Profile& p,
@@ -67,11 +62,11 @@ Profile SweepProfile(Arch arch) {
     names.emplace_back(table[i].name);
   }
   Result<Profile> p =
-      profile::ProfileBuilder()
+      ProfileBuilder()
           .Arches({arch})
           .DefaultAction(Action::Errno(EPERM))
           .Allow(names)
-          .Allow(profile::AlwaysAllowed())
+          .Allow(AlwaysAllowed())
           .Add(Rule::Make({std::string(table[1].name)}, Action::Errno(38)))
           .Add(Rule::Make({std::string(table[table.size() - 2].name)},
                           Action::Errno(22)))
@@ -181,7 +176,7 @@ TEST(FilterTest, X32NumbersAreKilledOnX86_64) {
 }
 
 TEST(FilterTest, MultiArchUsesEachArchsNumbers) {
-  Result<Profile> p = profile::ProfileBuilder()
+  Result<Profile> p = ProfileBuilder()
                           .Arches({Arch::kX86_64, Arch::kI386})
                           .Allow({"getpid", "socketcall", "arch_prctl"})
                           .Build();
@@ -318,8 +313,15 @@ TEST(FilterTest, AllowanceAgreesWithTheCompiledFilter) {
       Rule::Make({"kill"}, Action::Errno(),
                  {ArgCondition::Make(1, Op::kGreaterThan, 9)}),
   };
-  // The launcher's own exceptions: conditional rules of two actions.
-  Profile launcher = WithLauncherExec(deny_default, 0x7ffd1000);
+  // Like the launcher's own exception (runtime/launch.h WithLauncherExec):
+  // conditional rules of two actions on one syscall.
+  Profile launcher = deny_default;
+  launcher.rules.push_back(
+      Rule::Make({"execve"}, Action::Allow(),
+                 {ArgCondition::Make(0, Op::kEqual, 0x7ffd1000)}));
+  launcher.rules.push_back(
+      Rule::Make({"execve"}, Action::Errno(EACCES),
+                 {ArgCondition::Make(0, Op::kNotEqual, 0x7ffd1000)}));
   int probed = 0;
   for (const Profile* p : {&deny_default, &allow_default, &launcher}) {
     std::vector<sock_filter> prog = Compile(*p);
@@ -327,17 +329,17 @@ TEST(FilterTest, AllowanceAgreesWithTheCompiledFilter) {
     for (const std::string name :
          {"read", "fcntl", "clone", "socket", "ioctl", "prctl", "ptrace",
           "kill", "execve", "mkdirat"}) {
-      const profile::Allowance a = profile::AllowanceOf(*p, name);
+      const Allowance a = AllowanceOf(*p, name);
       const auto nr =
           static_cast<std::uint32_t>(*syscalls::NumberOf(Arch::kX86_64, name));
       for (const auto& args : Probes(*p, name)) {
-        seccomp_data d = profile::MakeSeccompData(Arch::kX86_64, nr);
+        seccomp_data d = MakeSeccompData(Arch::kX86_64, nr);
         std::copy(args.begin(), args.end(), d.args);
-        Result<std::uint32_t> ret = profile::EvaluateBpf(prog, d);
+        Result<std::uint32_t> ret = EvaluateBpf(prog, d);
         ASSERT_TRUE(ret) << ret.error().message;
         std::uint64_t call[6];
         std::copy(args.begin(), args.end(), call);
-        EXPECT_EQ(a.ActionForCall(call), profile::ActionFromSeccompRet(*ret))
+        EXPECT_EQ(a.ActionForCall(call), ActionFromSeccompRet(*ret))
             << name << " args " << fmt::format("{:#x}", fmt::join(args, ", "));
         ++probed;
       }
@@ -418,7 +420,7 @@ TEST(FilterTest, BadArchActionIsConfigurable) {
 }
 
 TEST(FilterTest, PfcText) {
-  Result<Profile> p = profile::ProfileBuilder()
+  Result<Profile> p = ProfileBuilder()
                           .Arches({Arch::kX86_64})
                           .Allow({"getpid", "write"})
                           .Build();
@@ -457,7 +459,7 @@ TEST(FilterTest, Errors) {
 
 TEST(FilterTest, MoveOnlyOwnership) {
   Result<Profile> p =
-      profile::ProfileBuilder().Arches({Arch::kX86_64}).Allow({"read"}).Build();
+      ProfileBuilder().Arches({Arch::kX86_64}).Allow({"read"}).Build();
   Result<Filter> f = CompileFilter(*p, FilterOptions{});
   ASSERT_TRUE(f);
   Filter moved = std::move(*f);
@@ -539,4 +541,4 @@ TEST(RouteToListenerTest, OnlyChosenReturnsChange) {
 }
 
 }  // namespace
-}  // namespace go2seccomp::runtime
+}  // namespace go2seccomp::profile
