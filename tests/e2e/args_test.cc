@@ -78,9 +78,11 @@ TEST(ArgsFilters, HelloProvesFcntlAndCloneArguments) {
   EXPECT_TRUE(e.Allows("clone", {go_clone}));
   EXPECT_FALSE(e.Allows("clone", {go_clone | CLONE_NEWUSER}));
   EXPECT_FALSE(e.Allows("clone", {CLONE_NEWNET}));
-  // Without --args the same syscalls are unconditional.
+  // The profile says the same (allowance.h): fcntl for some arguments.
   EXPECT_TRUE(p.Allows("write"));
-  EXPECT_FALSE(p.Allows("fcntl"));
+  EXPECT_EQ(p.ActionFor("write"), profile::Action::Allow());
+  EXPECT_TRUE(p.Allows("fcntl"));
+  EXPECT_EQ(p.ActionFor("fcntl"), profile::Action::Errno());
 }
 
 // execproc (os/exec): prctl and ioctl arguments come from the fork/exec

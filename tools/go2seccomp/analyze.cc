@@ -49,14 +49,20 @@ struct AnalyzeFlags {
 
 // --format and --name, on both forms.
 void AddFormatOptions(CLI::App* cmd, AnalyzeFlags* f) {
-  cmd->add_option("--format", f->format,
-                  "Output format: oci (Docker/OCI profile JSON, the default), oci-linux "
-                  "(the linux.seccomp block of an OCI config.json, for runc/crun), spo "
-                  "(Kubernetes Security Profiles Operator SeccompProfile YAML), systemd "
-                  "(a unit drop-in with SystemCallFilter=; implies --runtime none unless "
-                  "given), bpf (the compiled seccomp BPF program, raw sock_filter "
-                  "array), bpf-text (the same program as readable text)")
-      ->transform(CLI::CheckedTransformer(OutputFormatNames(), CLI::ignore_case));
+  cmd->add_option(
+         "--format", f->format,
+         "Output format: oci (Docker/OCI profile JSON, the default), oci-linux "
+         "(the linux.seccomp block of an OCI config.json, for runc/crun), spo "
+         "(Kubernetes Security Profiles Operator SeccompProfile YAML), systemd "
+         "(a unit drop-in with SystemCallFilter=; implies --runtime none "
+         "unless "
+         "given), bpf (the compiled seccomp BPF program, raw sock_filter "
+         "array), bpf-text (the same program as readable text)")
+      // The names as a plain list in --help, like the other choices (the
+      // transformer's own description prints the map both ways).
+      ->type_name("TEXT")
+      ->transform(CLI::CheckedTransformer(OutputFormatNames(), CLI::ignore_case)
+                      .description(OutputFormatList()));
   cmd->add_option("--name", f->name,
                   "metadata.name of the spo SeccompProfile (default: the binary's file "
                   "name, made a valid Kubernetes name)");
@@ -97,10 +103,9 @@ void AddSettingsOptions(CLI::App* cmd, AnalyzeSettings* s) {
                 "not be resolved.");
   cmd->add_flag("-q,--quiet", s->quiet, "Print nothing but errors and findings.");
   cmd->add_flag("--stats", s->stats, "Print analysis statistics and timings.");
-  cmd->add_option("--errno", s->errno_ret,
-                  "Errno returned for syscalls the profile does not allow "
-                  "(default EPERM = 1).")
-      ->check(CLI::Range(1, 4095));
+  AddErrnoOption(cmd, &s->errno_ret,
+                 "Errno returned for syscalls the profile does not allow "
+                 "(default EPERM = 1).");
   cmd->add_option("--default-action", s->default_action,
                   "What the profile does with syscalls it does not allow: "
                   "errno (fail with --errno, default EPERM), kill-process, "

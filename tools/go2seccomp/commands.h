@@ -25,6 +25,19 @@ using Runner = std::function<int()>;
 // the error's code (base/error.h ExitCodeFor).
 int ReportError(const Error& error);
 
+// The largest errno a seccomp errno action returns as such: the kernel
+// clamps SECCOMP_RET_DATA to MAX_ERRNO (include/linux/err.h).
+inline constexpr int kMaxErrno = 4095;
+
+// `--errno N` with the range every subcommand shares, 1..kMaxErrno: 0
+// would make a denied call return success without running.
+template <class T>
+CLI::Option* AddErrnoOption(CLI::App* cmd, T* value,
+                            const std::string& description) {
+  return cmd->add_option("--errno", *value, description)
+      ->check(CLI::Range(1, kMaxErrno));
+}
+
 // What `analyze` (and `exec --analyze`) take besides the binary.
 struct AnalyzeSettings {
   std::vector<std::string> with;  // more binaries to cover (children)

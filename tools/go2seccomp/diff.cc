@@ -7,11 +7,12 @@
 // its linux.seccomp block; names only). Exit 1 when NEW allows something OLD
 // does not, so CI can catch a release that widens its sandbox; 0 otherwise.
 //
-// A name counts as allowed when its unconditional action lets the call
-// through (SCMP_ACT_ALLOW or SCMP_ACT_LOG), or when an allow rule names it
-// under argument conditions. Argument conditions cannot be ordered in
-// general, so a name whose conditions differ between OLD and NEW is listed
-// as changed and counts as allowing more (the safe side for a CI gate).
+// "Allowed" is profile::AllowanceOf's (SCMP_ACT_ALLOW, for every call or
+// for some arguments; an unconditional rule overrides conditional ones; a
+// name that is only logged, SCMP_ACT_LOG, is not allowed). Argument
+// conditions cannot be ordered in general, so a name whose conditions
+// differ between OLD and NEW is listed as changed and counts as allowing
+// more (the safe side for a CI gate).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "go2seccomp/base/file_io.h"
+#include "go2seccomp/profile/allowance.h"
 #include "go2seccomp/profile/oci_json.h"
 #include "go2seccomp/syscalls/table.h"
 #include "tools/go2seccomp/commands.h"
@@ -54,42 +56,17 @@ bool IsElf(const std::string& path) {
          magic[2] == 'L' && magic[3] == 'F';
 }
 
-bool PassesThrough(profile::Action::Kind kind) {
-  return kind == profile::Action::Kind::kAllow ||
-         kind == profile::Action::Kind::kLog;
-}
-
 // name -> "" when allowed unconditionally, else the argument conditions
-// under which an allow rule lets it through; names not allowed are absent.
+// under which it is allowed (DescribeConditions); names not allowed at all
+// are absent. profile::AllowanceOf decides, as for explain and compare.
 std::map<std::string, std::string> Allowed(const profile::Profile& p,
                                            Arch arch) {
   std::map<std::string, std::string> out;
   if (std::find(p.arches.begin(), p.arches.end(), arch) == p.arches.end())
     return out;
   for (const syscalls::SyscallEntry& e : syscalls::Table(arch)) {
-    const std::string name(e.name);
-    if (PassesThrough(p.ActionFor(name).kind)) {
-      out[name] = "";
-      continue;
-    }
-    std::set<std::string> conditions;
-    for (const profile::Rule& r : p.rules) {
-      if (r.args.empty() || !PassesThrough(r.action.kind)) continue;
-      if (std::find(r.names.begin(), r.names.end(), name) == r.names.end())
-        continue;
-      std::string c;
-      for (const profile::ArgCondition& a : r.args) {
-        if (!c.empty()) c += " && ";
-        c += fmt::format("{}(args[{}], {:#x}, {:#x})", profile::OpName(a.op),
-                         a.index, a.value, a.value_two);
-      }
-      conditions.insert(c);
-    }
-    if (conditions.empty()) continue;
-    std::string all;
-    for (const std::string& c : conditions)
-      all += (all.empty() ? "" : " || ") + c;
-    out[name] = all;
+    const profile::Allowance a = profile::AllowanceOf(p, e.name);
+    if (a.allowed()) out[std::string(e.name)] = profile::DescribeConditions(a);
   }
   return out;
 }
@@ -220,6 +197,16 @@ int RunDiff(const DiffFlags& flags) {
     allows_more = allows_more || !d.added.empty() || !d.changed.empty();
     diffs.push_back(std::move(d));
   }
+  // SCMP_ACT_LOG is not "allowed", but a default action that starts letting
+  // every other call run (logged) widens the sandbox all the same.
+  const profile::Action old_default = old_side->profile.default_action;
+  const profile::Action new_default = new_side->profile.default_action;
+  const auto logs = [](const profile::Action& a) {
+    return a.kind == profile::Action::Kind::kLog;
+  };
+  allows_more =
+      allows_more || (logs(new_default) && !logs(old_default) &&
+                      old_default.kind != profile::Action::Kind::kAllow);
 
   std::string out;
   if (flags.json) {
@@ -250,6 +237,8 @@ int RunDiff(const DiffFlags& flags) {
     root["old"] = side_json(*old_side);
     root["new"] = side_json(*new_side);
     root["allows_more"] = allows_more;
+    root["old_default_action"] = profile::ToString(old_default);
+    root["new_default_action"] = profile::ToString(new_default);
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
     for (const ArchDiff& d : diffs) {
       arr.push_back({{"arch", std::string(GetArchInfo(d.arch).name)},
@@ -289,6 +278,11 @@ int RunDiff(const DiffFlags& flags) {
             c.new_conditions.empty() ? "unconditional" : c.new_conditions);
       }
     }
+    if (old_default != new_default) {
+      out += fmt::format("default action: {} -> {}\n",
+                         profile::ToString(old_default),
+                         profile::ToString(new_default));
+    }
     out += allows_more ? fmt::format("{} allows more than {}\n", flags.new_path,
                                      flags.old_path)
                        : fmt::format("{} allows nothing {} does not\n",
@@ -317,10 +311,10 @@ void AddDiffCommand(CLI::App& app, Runner* run) {
                   "The new binary or profile (OCI JSON)")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_flag(
-      "--json", flags->json,
-      "Print JSON: {old, new, allows_more, arches: [{arch, added, removed, "
-      "changed: [{name, number, introduced_by, ...}]}]}");
+  cmd->add_flag("--json", flags->json,
+                "Print JSON: {old, new, allows_more, old_default_action, "
+                "new_default_action, arches: [{arch, added, removed, "
+                "changed: [{name, number, introduced_by, ...}]}]}");
   AddSettingsOptions(cmd, &flags->settings);
   cmd->callback([flags, run] { *run = [flags] { return RunDiff(*flags); }; });
 }

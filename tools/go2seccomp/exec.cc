@@ -265,11 +265,9 @@ void AddExecCommand(CLI::App& app, Runner* run) {
       ->allow_extra_args(false);
   cmd->add_flag("--strict", flags->settings.strict,
                 "With --analyze: refuse to run if a syscall site is unresolved");
-  cmd->add_option("--errno", flags->errno_ret,
-                  "Deny with this errno instead of the profile's "
-                  "defaultAction (sets defaultAction to SCMP_ACT_ERRNO N; the "
-                  "kernel caps errno at 4095)")
-      ->check(CLI::Range(0, 4095));
+  AddErrnoOption(cmd, &flags->errno_ret,
+                 "Deny with this errno instead of the profile's "
+                 "defaultAction (sets defaultAction to SCMP_ACT_ERRNO N)");
   cmd->add_option("--default-action", flags->default_action,
                   "Replace the profile's defaultAction: errno (with --errno, "
                   "default EPERM), kill-process, kill-thread, trap or log")

@@ -11,8 +11,10 @@
 //
 // SYSCALL is a name or a number of the binary's arch; without any, every
 // allowed syscall is explained. A syscall the profile does not allow is
-// reported as such and makes the exit code 1. --json prints the same as one
-// JSON object for tools.
+// reported as such and makes the exit code 1; one allowed only for some
+// argument values (--args) is printed with those conditions, from
+// profile::AllowanceOf (the same answer as the compiled filter). --json
+// prints the same as one JSON object for tools.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -24,6 +26,7 @@
 #include <vector>
 
 #include "go2seccomp/analysis/report.h"
+#include "go2seccomp/profile/allowance.h"
 #include "go2seccomp/profile/runtime_presets.h"
 #include "go2seccomp/syscalls/table.h"
 #include "tools/go2seccomp/commands.h"
@@ -135,6 +138,36 @@ nlohmann::ordered_json SiteJson(const ProfileWithProvenance& p,
   return j;
 }
 
+std::string_view AllowanceKindName(profile::Allowance::Kind kind) {
+  switch (kind) {
+    case profile::Allowance::Kind::kDenied:
+      return "denied";
+    case profile::Allowance::Kind::kUnconditional:
+      return "unconditional";
+    case profile::Allowance::Kind::kConditional:
+      return "conditional";
+  }
+  return "?";
+}
+
+// The conditional rules, as data: [{action, args: [{index, op, value,
+// value_two}]}] (op is the OCI name).
+nlohmann::ordered_json WhenJson(const profile::Allowance& a) {
+  nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+  for (const profile::Allowance::When& w : a.when) {
+    nlohmann::ordered_json args = nlohmann::ordered_json::array();
+    for (const profile::ArgCondition& c : w.args) {
+      args.push_back({{"index", c.index},
+                      {"op", std::string(profile::OpName(c.op))},
+                      {"value", c.value},
+                      {"value_two", c.value_two}});
+    }
+    rules.push_back(
+        {{"action", profile::ToString(w.action)}, {"args", std::move(args)}});
+  }
+  return rules;
+}
+
 std::string SourceText(const NameSource& s) {
   if (s.kind == NameSource::Kind::kLoaderGroup) {
     return fmt::format("{} (the interpreter of {}): {}", s.origin, s.binary,
@@ -178,7 +211,9 @@ int RunExplain(const ExplainFlags& flags) {
                               p.runtime, measured);
   }
   for (const Target& t : *targets) {
-    const bool allowed = p.profile.Allows(t.name);
+    const profile::Allowance allowance =
+        profile::AllowanceOf(p.profile, t.name);
+    const bool allowed = allowance.allowed();
     const std::vector<SiteRef> uses = p.UsesOf(t.name);
     const std::vector<NameSource> sources = p.SourcesOf(t.name);
     if (!allowed) rc = 1;
@@ -187,6 +222,12 @@ int RunExplain(const ExplainFlags& flags) {
       item["name"] = t.name;
       item["number"] = t.nr;
       item["allowed"] = allowed;
+      item["allowance"] = std::string(AllowanceKindName(allowance.kind));
+      if (allowance.kind == profile::Allowance::Kind::kConditional) {
+        item["conditions"] = profile::DescribeConditions(allowance);
+        item["when"] = WhenJson(allowance);
+      }
+      item["otherwise"] = profile::ToString(allowance.otherwise);
       nlohmann::ordered_json sites = nlohmann::ordered_json::array();
       for (const SiteRef& s : uses) sites.push_back(SiteJson(p, s, t.nr));
       item["sites"] = std::move(sites);
@@ -204,12 +245,22 @@ int RunExplain(const ExplainFlags& flags) {
       continue;
     }
     text += fmt::format("\n{} ({})\n", t.name, t.nr);
-    if (!allowed) {
+    if (!allowed && uses.empty() && sources.empty()) {
       text += fmt::format(
           "  not allowed by the profile: no call site in {} and no group or "
           "preset adds it\n",
           p.binaries.size() == 1 ? flags.binary : "the analysed binaries");
       continue;
+    }
+    if (!allowed) {
+      text += fmt::format("  not allowed by the profile: it answers {}\n",
+                          profile::ToString(allowance.otherwise));
+      continue;
+    }
+    if (allowance.kind == profile::Allowance::Kind::kConditional) {
+      text += fmt::format("  allowed only if {} (otherwise {})\n",
+                          profile::DescribeConditions(allowance),
+                          profile::ToString(allowance.otherwise));
     }
     const std::size_t shown =
         flags.all ? uses.size() : std::min(uses.size(), flags.sites);
@@ -284,7 +335,9 @@ void AddExplainCommand(CLI::App& app, Runner* run) {
   cmd->add_flag(
       "--json", flags->json,
       "Print JSON: {binary, arch, runtime, binaries, allowed_count, syscalls: "
-      "[{name, number, allowed, sites: [{binary, how, function, file, line, "
+      "[{name, number, allowed, allowance (unconditional, conditional or "
+      "denied), conditions, when: [{action, args}], otherwise, "
+      "sites: [{binary, how, function, file, line, "
       "pc, "
       "chains: [[{function, called_at} ..., {syscall_instruction, pc}]], "
       "text}], "

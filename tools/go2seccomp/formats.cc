@@ -20,6 +20,14 @@ const std::map<std::string, OutputFormat>& OutputFormatNames() {
   return names;
 }
 
+std::string OutputFormatList() {
+  std::string out;
+  for (const auto& [name, format] : OutputFormatNames()) {
+    out += (out.empty() ? "{" : ",") + name;
+  }
+  return out + "}";
+}
+
 Result<RenderedProfile> RenderProfile(const profile::Profile& profile,
                                       OutputFormat format,
                                       std::string_view spo_name) {

@@ -40,6 +40,8 @@ enum class OutputFormat : std::uint8_t {
 
 // name -> format, for CLI11's CheckedTransformer / IsMember.
 const std::map<std::string, OutputFormat>& OutputFormatNames();
+// The names for --help: "{bpf,bpf-text,oci,oci-linux,spo,systemd}".
+std::string OutputFormatList();
 
 struct RenderedProfile {
   std::string content;

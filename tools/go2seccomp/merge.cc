@@ -6,8 +6,10 @@
 //       first one's default action; OUT "-" (the default) is stdout.
 //   go2seccomp compare --static S.json --observed T.json [--json] [-v]
 //       the syscalls T allows (observed) that S does not: must be none for
-//       a sound static profile (exit 0; 1 if any). The syscalls S allows
-//       that T does not are counted for information (listed with -v).
+//       a sound static profile (exit 0; 1 if any). Those S allows only
+//       under argument conditions are listed apart (a trace records no
+//       arguments). The syscalls S allows that T does not are counted for
+//       information (listed with -v). "Allowed" is profile::AllowanceOf's.
 // Both read profiles with ParseOciJson, for this machine's architecture.
 #include <fmt/format.h>
 
@@ -94,6 +96,11 @@ std::string RenderText(const std::vector<runtime::ArchComparison>& result,
     for (const std::string& name : c.observed_not_allowed) {
       out += fmt::format("  missing  {}\n", name);
     }
+    // A trace has no arguments to hold against argument conditions.
+    for (const std::string& name : c.observed_allowed_if) {
+      out += fmt::format("  args     {} (allowed for some arguments only)\n",
+                         name);
+    }
     if (flags.verbose) {
       for (const std::string& name : c.allowed_not_observed) {
         out += fmt::format("  unused   {}\n", name);
@@ -112,6 +119,7 @@ std::string RenderJson(const std::vector<runtime::ArchComparison>& result) {
         {"arch", std::string(GetArchInfo(c.arch).name)},
         {"static_has_arch", c.static_has_arch},
         {"observed_not_allowed", c.observed_not_allowed},
+        {"observed_allowed_if", c.observed_allowed_if},
         {"allowed_not_observed", c.allowed_not_observed},
     });
   }
@@ -171,8 +179,8 @@ void AddCompareCommand(CLI::App& app, Runner* run) {
       ->check(CLI::ExistingFile);
   cmd->add_flag("--json", flags->json,
                 "Print the result as JSON: {covered, arches: [{arch, "
-                "static_has_arch, observed_not_allowed, "
-                "allowed_not_observed}]}");
+                "static_has_arch, observed_not_allowed, observed_allowed_if "
+                "(allowed for some arguments only), allowed_not_observed}]}");
   cmd->add_flag("-v,--verbose", flags->verbose,
                 "Also list the syscalls allowed but not observed, and what "
                 "was left out when reading the profiles");

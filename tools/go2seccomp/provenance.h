@@ -6,11 +6,12 @@
 // loader groups. Next to the profile it keeps where every name came from, so
 // `explain` and `diff` report exactly what `analyze` allows, and why:
 //
-//   G2S_ASSIGN_OR_RETURN(ProfileWithProvenance p, BuildProfile(bin, settings,
-//   nullptr)); for (const SiteRef& s : p.UsesOf("mkdirat")) ...     // call
-//   sites in the code for (const NameSource& s : p.SourcesOf("execve")) ... //
-//   preset / group entries std::string why = DescribeUse(p.binaries[s.binary],
-//   *s.use, nr);
+//   G2S_ASSIGN_OR_RETURN(ProfileWithProvenance p,
+//                        BuildProfile(bin, settings, nullptr));
+//   for (const SiteRef& s : p.UsesOf("mkdirat")) {      // sites in the code
+//     std::string why = DescribeUse(p.binaries[s.binary], *s.use, nr);
+//   }
+//   for (const NameSource& s : p.SourcesOf("execve")) ...  // preset, group
 #ifndef GO2SECCOMP_TOOLS_PROVENANCE_H_
 #define GO2SECCOMP_TOOLS_PROVENANCE_H_
 

@@ -198,10 +198,9 @@ void AddTraceCommand(CLI::App& app, Runner* run) {
   cmd->add_option("--counts", flags->counts,
                   "Write a JSON file with the per-syscall counts (per arch "
                   "and per executed program) and the programs executed");
-  cmd->add_option("--errno", flags->errno_ret,
-                  "Errno the profile returns for everything not observed "
-                  "(default EPERM = 1)")
-      ->check(CLI::Range(1, 4095));
+  AddErrnoOption(cmd, &flags->errno_ret,
+                 "Errno the profile returns for everything not observed "
+                 "(default EPERM = 1)");
   cmd->add_option("--top", flags->top,
                   "How many of the most frequent syscalls the summary lists "
                   "per arch")

@@ -1,7 +1,7 @@
 // The one readable text form of a seccomp BPF program: what
 // `go2seccomp analyze --format bpf-text` prints, and what test failures show.
 //
-//   G2S_ASSIGN_OR_RETURN(std::vector<sock_filter> prog, runtime::ExportBpf(f));
+//   G2S_ASSIGN_OR_RETURN(std::vector<sock_filter> prog, ExportBpf(f));
 //   std::fputs(RenderBpfText(prog).c_str(), stdout);
 //
 // One instruction per line, numbered, in the style of sandbox2's

@@ -2,13 +2,12 @@
 // Profile.
 //
 //   Result<Profile> p = ProfileBuilder()
-//                           .DefaultAction(Action::Errno(EPERM))
-//                           .Arches({Arch::kX86_64})
-//                           .Allow(AlwaysAllowed())        // groups.h
-//                           .Allow({"read", "write", "openat"})
-//                           .AllowNumber(Arch::kX86_64, 258)  // mkdirat
-//                           .Build();                      // first error, if
-//                           any
+//       .DefaultAction(Action::Errno(EPERM))
+//       .Arches({Arch::kX86_64})
+//       .Allow(AlwaysAllowed())           // groups.h
+//       .Allow({"read", "write", "openat"})
+//       .AllowNumber(Arch::kX86_64, 258)  // mkdirat
+//       .Build();                         // the first error, if any
 //
 // Like sandbox2's PolicyBuilder: every call returns *this, a mistake is
 // recorded (the first one wins, later calls are ignored) and comes back from

@@ -115,7 +115,8 @@ TEST(ProfileBuilderTest, AddRuleWithArgs) {
           .Build();
   ASSERT_TRUE(p) << p.error().message;
   EXPECT_EQ(p->rules.size(), 2u);
-  EXPECT_FALSE(p->Allows("personality"));
+  EXPECT_TRUE(p->Allows("personality"));  // for 0xffffffff only
+  EXPECT_EQ(p->ActionFor("personality"), Action::Errno());
 
   Result<Profile> bad =
       ProfileBuilder()

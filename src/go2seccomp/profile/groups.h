@@ -6,8 +6,10 @@
 // on an arch (sigreturn on x86_64) simply does not apply there:
 //
 //   const SyscallGroup& g = AlwaysAllowed();
-//   for (const GroupMember& m : g.members) fmt::print("{}: {}\n", m.name,
-//   m.reason); g.NamesFor(Arch::kI386);   // includes "sigreturn"
+//   for (const GroupMember& m : g.members) {
+//     fmt::print("{}: {}\n", m.name, m.reason);
+//   }
+//   g.NamesFor(Arch::kI386);  // includes "sigreturn"
 //   ProfileBuilder().Arches({Arch::kX86_64}).Allow(g) ...
 #ifndef GO2SECCOMP_PROFILE_GROUPS_H_
 #define GO2SECCOMP_PROFILE_GROUPS_H_
@@ -49,9 +51,10 @@ const SyscallGroup& AlwaysAllowed();
 // is already in force at that point (it is installed before execve).
 //
 // Measured with strace on Debian 12 (glibc 2.36) for a Go PIE without
-// DT_NEEDED and for dynamically linked programs; this is a stop-gap until
-// the loader itself is analysed (issue 4), and callers say so when they use
-// it.
+// DT_NEEDED and for dynamically linked programs. ld.so and the libraries
+// are analysed as C code (analysis/native.h); these groups are the
+// fallback for when the interpreter cannot be found (not under --root), so
+// there is no code to analyse, and callers say so when they use them.
 const SyscallGroup& DynamicLoaderStartup();
 const SyscallGroup& DynamicLoaderLibraries();
 

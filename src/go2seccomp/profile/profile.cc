@@ -7,6 +7,7 @@
 #include <tuple>
 #include <utility>
 
+#include "go2seccomp/profile/allowance.h"
 #include "go2seccomp/syscalls/table.h"
 
 namespace go2seccomp::profile {
@@ -114,7 +115,7 @@ Action Profile::ActionFor(std::string_view name) const {
 }
 
 bool Profile::Allows(std::string_view name) const {
-  return ActionFor(name).kind == Action::Kind::kAllow;
+  return AllowanceOf(*this, name).allowed();
 }
 
 std::set<std::string> Profile::AllowedNames(Arch arch) const {
@@ -189,10 +190,15 @@ Profile Merge(const Profile& a, const Profile& b) {
   SortUnique(allowed);
 
   for (const Profile* p : {&a, &b}) {
+    const Profile& other = p == &a ? b : a;
     for (Rule r : p->rules) {
       if (r.args.empty() && r.action.kind != Action::Kind::kAllow) {
+        // An unconditional rule wins over conditional ones (allowance.h), so
+        // it must also give way to what the other side allows only under
+        // conditions.
         std::erase_if(r.names, [&](const std::string& n) {
-          return std::binary_search(allowed.begin(), allowed.end(), n);
+          return std::binary_search(allowed.begin(), allowed.end(), n) ||
+                 AllowanceOf(other, n).allowed();
         });
       }
       out.rules.push_back(std::move(r));

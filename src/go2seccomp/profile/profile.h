@@ -144,13 +144,15 @@ struct Profile {
 
   bool operator==(const Profile&) const = default;
 
-  // Set semantics, ignoring rules with argument conditions (those depend on
-  // the call's arguments): the action of the first unconditional rule naming
-  // `name`, else the default action.
+  // The action of the first unconditional rule naming `name`, else the
+  // default action: what a call gets when no conditional rule decides
+  // (the filter compiler checks the compiled program against it).
   Action ActionFor(std::string_view name) const;
-  // ActionFor(name) is kAllow.
+  // Allowed for at least some arguments: AllowanceOf(*this, name).allowed()
+  // (allowance.h, where conditional rules are spelled out).
   bool Allows(std::string_view name) const;
   // Every syscall of `arch` (our table) that Allows() holds for, sorted.
+  // Does not check that the profile lists `arch`.
   std::set<std::string> AllowedNames(Arch arch) const;
 };
 
@@ -167,10 +169,11 @@ void Canonicalize(Profile& profile);
 Profile Canonicalized(Profile profile);
 
 // The union of what `a` and `b` allow (for `merge` and `--with`): arches and
-// rules of both; a name unconditionally allowed by either is removed from
-// unconditional non-allow rules of the other. The default action is `a`'s,
-// so the result is meaningful for deny-by-default profiles (the usual case).
-// The result is canonical.
+// rules of both; a name unconditionally allowed by either, or allowed under
+// conditions by the other, is removed from unconditional non-allow rules
+// (which would otherwise override the conditional allow). The default action is
+// `a`'s, so the result is meaningful for deny-by-default profiles (the usual
+// case). The result is canonical.
 Profile Merge(const Profile& a, const Profile& b);
 
 }  // namespace go2seccomp::profile

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "go2seccomp/profile/allowance.h"
 #include "go2seccomp/syscalls/table.h"
 
 namespace go2seccomp::profile {
@@ -84,21 +85,22 @@ TEST(ProfileTest, SetSemantics) {
   p.rules = {
       Rule::Make({"read", "write", "sigreturn"}, Action::Allow()),
       Rule::Make({"ptrace"}, Action::Errno(38)),
-      // Conditional: not part of set semantics.
+      // Conditional: allowed for some arguments, not part of ActionFor().
       Rule::Make({"clone"}, Action::Allow(),
                  {ArgCondition::Make(0, ArgCondition::Op::kMaskedEqual,
                                      0x7e020000, 0)}),
   };
   EXPECT_TRUE(p.Allows("read"));
-  EXPECT_FALSE(p.Allows("clone"));
+  EXPECT_TRUE(p.Allows("clone"));
+  EXPECT_EQ(p.ActionFor("clone"), Action::Errno());
   EXPECT_FALSE(p.Allows("openat"));
   EXPECT_EQ(p.ActionFor("ptrace"), Action::Errno(38));
   EXPECT_EQ(p.ActionFor("openat"), Action::Errno());
   // sigreturn does not exist on x86_64: not in AllowedNames.
   EXPECT_EQ(p.AllowedNames(Arch::kX86_64),
-            (std::set<std::string>{"read", "write"}));
+            (std::set<std::string>{"clone", "read", "write"}));
   EXPECT_EQ(p.AllowedNames(Arch::kI386),
-            (std::set<std::string>{"read", "sigreturn", "write"}));
+            (std::set<std::string>{"clone", "read", "sigreturn", "write"}));
 
   Profile allow_all;
   allow_all.default_action = Action::Allow();
@@ -131,6 +133,27 @@ TEST(MergeTest, UnionOfAllowed) {
   ASSERT_EQ(m.rules.size(), 2u);
   EXPECT_THAT(m.rules[1].names, ElementsAre("ptrace"));
   EXPECT_EQ(m, Merge(a, b));  // deterministic
+}
+
+// b allows fcntl only for F_SETFD; a's unconditional ENOSYS rule for it would
+// win over that in the filter, so the merge drops fcntl from it.
+TEST(MergeTest, ConditionalAllowBeatsTheOtherSidesUnconditionalDenial) {
+  Profile a;
+  a.arches = {Arch::kX86_64};
+  a.rules = {Rule::Make({"fcntl", "ptrace"}, Action::Errno(38))};
+  Profile b;
+  b.arches = {Arch::kX86_64};
+  const std::vector<ArgCondition> setfd = {
+      ArgCondition::Make(1, ArgCondition::Op::kEqual, 2)};
+  b.rules = {Rule::Make({"fcntl"}, Action::Allow(), setfd)};
+
+  for (const Profile& m : {Merge(a, b), Merge(b, a)}) {
+    const Allowance fcntl = AllowanceOf(m, "fcntl");
+    EXPECT_EQ(fcntl.kind, Allowance::Kind::kConditional);
+    EXPECT_EQ(fcntl.ActionForCall({0, 2}), Action::Allow());
+    EXPECT_EQ(fcntl.ActionForCall({0, 1}), m.default_action);
+    EXPECT_EQ(m.ActionFor("ptrace"), Action::Errno(38));
+  }
 }
 
 TEST(MergeTest, WithEmptyIsCanonicalIdentity) {

@@ -26,6 +26,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "go2seccomp/profile/allowance.h"
 #include "go2seccomp/profile/builder.h"
 #include "go2seccomp/profile/groups.h"
 #include "go2seccomp/syscalls/table.h"
@@ -858,9 +859,14 @@ std::vector<ArchComparison> CompareProfiles(
       c.observed_not_allowed.assign(seen.begin(), seen.end());
     } else {
       const std::set<std::string> allowed = static_profile.AllowedNames(arch);
-      std::set_difference(seen.begin(), seen.end(), allowed.begin(),
-                          allowed.end(),
-                          std::back_inserter(c.observed_not_allowed));
+      for (const std::string& name : seen) {
+        const profile::Allowance a = profile::AllowanceOf(static_profile, name);
+        if (!a.allowed()) {
+          c.observed_not_allowed.push_back(name);
+        } else if (a.kind == profile::Allowance::Kind::kConditional) {
+          c.observed_allowed_if.push_back(name);
+        }
+      }
       std::set_difference(allowed.begin(), allowed.end(), seen.begin(),
                           seen.end(),
                           std::back_inserter(c.allowed_not_observed));

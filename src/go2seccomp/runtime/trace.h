@@ -176,14 +176,18 @@ inline Result<TracedProfile> TraceToProfile(
 // For one arch of the observed profile: what it allows that the static
 // profile does not (must be empty for a sound static profile), and what the
 // static profile allows beyond it (informational: paths not taken, or
-// over-approximation). Set semantics of Profile::Allows(): rules with
-// argument conditions do not count as allowing.
+// over-approximation). "Allowed" is profile::AllowanceOf()'s: a name the
+// static profile allows only under argument conditions is listed apart,
+// since a trace records names, not arguments.
 struct ArchComparison {
   Arch arch;
   // False when the static profile does not list the arch at all: then
   // every observed name is "not allowed" (the filter's bad-arch action).
   bool static_has_arch = true;
   std::vector<std::string> observed_not_allowed;  // sorted
+  // Observed, and allowed by the static profile for some arguments only:
+  // whether the observed calls passed those is not known. Not a gap.
+  std::vector<std::string> observed_allowed_if;   // sorted
   std::vector<std::string> allowed_not_observed;  // sorted
 };
 

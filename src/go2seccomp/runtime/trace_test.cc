@@ -114,14 +114,25 @@ TEST(CompareProfilesTest, ObservedButNotAllowedIsListed) {
   EXPECT_FALSE(IsCovered(c));
 }
 
-TEST(CompareProfilesTest, ArgumentConditionsDoNotCountAsAllowing) {
-  Profile observed = Allowing({Arch::kX86_64}, {"read", "execve"});
+// A trace has no arguments: a name the static profile allows under
+// conditions is listed apart and is not a gap; one whose conditional rule
+// an unconditional denial overrides is not allowed at all.
+TEST(CompareProfilesTest, ArgumentConditionsAreListedApart) {
+  Profile observed = Allowing({Arch::kX86_64}, {"read", "execve", "ptrace"});
   Profile static_profile = Allowing({Arch::kX86_64}, {"read"});
-  static_profile.rules.push_back(profile::Rule::Make(
-      {"execve"}, Action::Allow(),
-      {profile::ArgCondition::Make(0, profile::ArgCondition::Op::kEqual, 1)}));
-  EXPECT_THAT(CompareProfiles(static_profile, observed)[0].observed_not_allowed,
-              ElementsAre("execve"));
+  const std::vector<profile::ArgCondition> first_arg_1 = {
+      profile::ArgCondition::Make(0, profile::ArgCondition::Op::kEqual, 1)};
+  static_profile.rules.push_back(
+      profile::Rule::Make({"execve", "ptrace"}, Action::Allow(), first_arg_1));
+  static_profile.rules.push_back(
+      profile::Rule::Make({"ptrace"}, Action::Errno(38)));
+  std::vector<ArchComparison> c = CompareProfiles(static_profile, observed);
+  EXPECT_THAT(c[0].observed_allowed_if, ElementsAre("execve"));
+  EXPECT_THAT(c[0].observed_not_allowed, ElementsAre("ptrace"));
+  EXPECT_THAT(c[0].allowed_not_observed, IsEmpty());
+  EXPECT_FALSE(IsCovered(c));
+  static_profile.rules.pop_back();
+  EXPECT_TRUE(IsCovered(CompareProfiles(static_profile, observed)));
 }
 
 TEST(CompareProfilesTest, MissingArchMeansNothingIsAllowedThere) {

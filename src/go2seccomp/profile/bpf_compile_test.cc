@@ -1,13 +1,18 @@
-#include "go2seccomp/runtime/filter.h"
+#include "go2seccomp/profile/bpf_compile.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <linux/audit.h>
 #include <seccomp.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
+#include <map>
 #include <set>
 
+#include "go2seccomp/profile/allowance.h"
 #include "go2seccomp/profile/bpf_eval.h"
 #include "go2seccomp/profile/builder.h"
 #include "go2seccomp/profile/groups.h"
@@ -18,13 +23,9 @@ namespace go2seccomp::profile {
 inline void PrintTo(const Action& a, std::ostream* os) { *os << ToString(a); }
 }  // namespace go2seccomp::profile
 
-namespace go2seccomp::runtime {
+namespace go2seccomp::profile {
 namespace {
 
-using profile::Action;
-using profile::ArgCondition;
-using profile::Profile;
-using profile::Rule;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 
@@ -34,10 +35,10 @@ constexpr std::uint32_t kX32Bit = 0x40000000;  // __X32_SYSCALL_BIT
 Action Verdict(const std::vector<sock_filter>& prog, Arch arch,
                std::uint32_t nr,
                std::initializer_list<std::uint64_t> args = {}) {
-  seccomp_data d = profile::MakeSeccompData(arch, nr, args);
-  Result<std::uint32_t> ret = profile::EvaluateBpf(prog, d);
+  seccomp_data d = MakeSeccompData(arch, nr, args);
+  Result<std::uint32_t> ret = EvaluateBpf(prog, d);
   EXPECT_TRUE(ret) << ret.error().message;
-  return profile::ActionFromSeccompRet(ret.value_or(0xdeadbeef));
+  return ActionFromSeccompRet(ret.value_or(0xdeadbeef));
 }
 
 std::vector<sock_filter> Compile(const Profile& p,
@@ -61,11 +62,11 @@ Profile SweepProfile(Arch arch) {
     names.emplace_back(table[i].name);
   }
   Result<Profile> p =
-      profile::ProfileBuilder()
+      ProfileBuilder()
           .Arches({arch})
           .DefaultAction(Action::Errno(EPERM))
           .Allow(names)
-          .Allow(profile::AlwaysAllowed())
+          .Allow(AlwaysAllowed())
           .Add(Rule::Make({std::string(table[1].name)}, Action::Errno(38)))
           .Add(Rule::Make({std::string(table[table.size() - 2].name)},
                           Action::Errno(22)))
@@ -175,7 +176,7 @@ TEST(FilterTest, X32NumbersAreKilledOnX86_64) {
 }
 
 TEST(FilterTest, MultiArchUsesEachArchsNumbers) {
-  Result<Profile> p = profile::ProfileBuilder()
+  Result<Profile> p = ProfileBuilder()
                           .Arches({Arch::kX86_64, Arch::kI386})
                           .Allow({"getpid", "socketcall", "arch_prctl"})
                           .Build();
@@ -245,6 +246,106 @@ TEST(FilterTest, PrecedenceMatchesProfileSemantics) {
   EXPECT_EQ(Verdict(prog, Arch::kX86_64, 41, {40}), Action::Allow());
   EXPECT_EQ(p.ActionFor("openat"), Action::Errno(EACCES));
   EXPECT_EQ(Verdict(prog, Arch::kX86_64, 257), Action::Errno(EACCES));
+}
+
+// Values on both sides of each condition of `rules` naming `name`, for the
+// arguments the conditions test: every combination of them (other
+// arguments 0), so AND'ed conditions are probed together.
+std::vector<std::array<std::uint64_t, 6>> Probes(const Profile& p,
+                                                 const std::string& name) {
+  std::map<std::uint32_t, std::set<std::uint64_t>> values;
+  for (const Rule& r : p.rules) {
+    if (std::find(r.names.begin(), r.names.end(), name) == r.names.end())
+      continue;
+    for (const ArgCondition& c : r.args) {
+      for (std::uint64_t v :
+           {c.value - 1, c.value, c.value + 1, c.value_two,
+            c.value_two | ~c.value, std::uint64_t{0}, ~std::uint64_t{0}}) {
+        values[c.index].insert(v);
+      }
+    }
+  }
+  std::vector<std::array<std::uint64_t, 6>> out = {{}};
+  for (const auto& [index, vs] : values) {
+    std::vector<std::array<std::uint64_t, 6>> next;
+    for (const auto& args : out) {
+      for (std::uint64_t v : vs) {
+        next.push_back(args);
+        next.back()[index] = v;
+      }
+    }
+    out = std::move(next);
+  }
+  return out;
+}
+
+// AllowanceOf() (what explain, diff, compare and merge use) gives every
+// call the action the compiled filter gives it, conditional rules included.
+TEST(FilterTest, AllowanceAgreesWithTheCompiledFilter) {
+  using Op = ArgCondition::Op;
+  Profile deny_default;
+  deny_default.arches = {Arch::kX86_64};
+  deny_default.rules = {
+      Rule::Make({"read", "write"}, Action::Allow()),
+      Rule::Make({"fcntl"}, Action::Allow(),
+                 {ArgCondition::Make(1, Op::kEqual, 2)}),
+      Rule::Make({"fcntl"}, Action::Allow(),
+                 {ArgCondition::Make(1, Op::kEqual, 4)}),
+      Rule::Make({"clone"}, Action::Allow(),
+                 {ArgCondition::Make(0, Op::kMaskedEqual, 0x7e020000, 0)}),
+      Rule::Make({"socket"}, Action::Allow(),
+                 {ArgCondition::Make(0, Op::kLessThan, 11),
+                  ArgCondition::Make(1, Op::kGreaterOrEqual, 2)}),
+      Rule::Make({"ioctl"}, Action::Errno(ENOTTY),
+                 {ArgCondition::Make(1, Op::kNotEqual, 0x5401)}),
+      Rule::Make({"prctl"}, Action::Errno(EINVAL)),
+      Rule::Make({"prctl"}, Action::Allow(),
+                 {ArgCondition::Make(0, Op::kEqual, 1)}),
+  };
+  Profile allow_default;
+  allow_default.default_action = Action::Allow();
+  allow_default.arches = {Arch::kX86_64};
+  allow_default.rules = {
+      Rule::Make({"ptrace"}, Action::KillProcess()),
+      Rule::Make({"socket"}, Action::Errno(EACCES),
+                 {ArgCondition::Make(0, Op::kEqual, 16),
+                  ArgCondition::Make(2, Op::kLessOrEqual, 9)}),
+      Rule::Make({"kill"}, Action::Errno(),
+                 {ArgCondition::Make(1, Op::kGreaterThan, 9)}),
+  };
+  // Like the launcher's own exception (runtime/launch.h WithLauncherExec):
+  // conditional rules of two actions on one syscall.
+  Profile launcher = deny_default;
+  launcher.rules.push_back(
+      Rule::Make({"execve"}, Action::Allow(),
+                 {ArgCondition::Make(0, Op::kEqual, 0x7ffd1000)}));
+  launcher.rules.push_back(
+      Rule::Make({"execve"}, Action::Errno(EACCES),
+                 {ArgCondition::Make(0, Op::kNotEqual, 0x7ffd1000)}));
+  int probed = 0;
+  for (const Profile* p : {&deny_default, &allow_default, &launcher}) {
+    std::vector<sock_filter> prog = Compile(*p);
+    ASSERT_FALSE(prog.empty());
+    for (const std::string name :
+         {"read", "fcntl", "clone", "socket", "ioctl", "prctl", "ptrace",
+          "kill", "execve", "mkdirat"}) {
+      const Allowance a = AllowanceOf(*p, name);
+      const auto nr =
+          static_cast<std::uint32_t>(*syscalls::NumberOf(Arch::kX86_64, name));
+      for (const auto& args : Probes(*p, name)) {
+        seccomp_data d = MakeSeccompData(Arch::kX86_64, nr);
+        std::copy(args.begin(), args.end(), d.args);
+        Result<std::uint32_t> ret = EvaluateBpf(prog, d);
+        ASSERT_TRUE(ret) << ret.error().message;
+        std::uint64_t call[6];
+        std::copy(args.begin(), args.end(), call);
+        EXPECT_EQ(a.ActionForCall(call), ActionFromSeccompRet(*ret))
+            << name << " args " << fmt::format("{:#x}", fmt::join(args, ", "));
+        ++probed;
+      }
+    }
+  }
+  EXPECT_GT(probed, 100);
 }
 
 // i386 socket calls with argument conditions (moby's default profile has
@@ -319,7 +420,7 @@ TEST(FilterTest, BadArchActionIsConfigurable) {
 }
 
 TEST(FilterTest, PfcText) {
-  Result<Profile> p = profile::ProfileBuilder()
+  Result<Profile> p = ProfileBuilder()
                           .Arches({Arch::kX86_64})
                           .Allow({"getpid", "write"})
                           .Build();
@@ -358,7 +459,7 @@ TEST(FilterTest, Errors) {
 
 TEST(FilterTest, MoveOnlyOwnership) {
   Result<Profile> p =
-      profile::ProfileBuilder().Arches({Arch::kX86_64}).Allow({"read"}).Build();
+      ProfileBuilder().Arches({Arch::kX86_64}).Allow({"read"}).Build();
   Result<Filter> f = CompileFilter(*p, FilterOptions{});
   ASSERT_TRUE(f);
   Filter moved = std::move(*f);
@@ -440,4 +541,4 @@ TEST(RouteToListenerTest, OnlyChosenReturnsChange) {
 }
 
 }  // namespace
-}  // namespace go2seccomp::runtime
+}  // namespace go2seccomp::profile
