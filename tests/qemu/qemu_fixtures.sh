@@ -19,20 +19,25 @@ fi
 # runtime.runqput), as qemu's i386 signal frames do not keep the TLS
 # segment Go's 386 runtime reads g from. Probe instead of failing; the 386
 # fixtures are traced natively (IA32 emulation, ptrace) by arch32_live_test.
-if ! "$qemu" "$fixtures/$variant/hello" >/dev/null 2>&1; then
+"$qemu" "$fixtures/$variant/hello" >/dev/null 2>&1
+probe=$?
+if [ $probe -ne 0 ]; then
   echo "SKIP: $qemu cannot run the Go $variant hello fixture here" \
-       "(exit $?); see arch32_live_test for the native trace"
+       "(exit $probe); see arch32_live_test for the native trace"
   exit 77
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "source text" >"$work/src.txt"
 fail=0 ran=0 sound=0
-check() {  # NAME ARGS...: trace, compare, print one line of numbers
-  local name=$1
+check() {  # [VARIANT/]NAME ARGS...: trace, compare, print one line of numbers
+  local name=$1 dir=$variant root=()
   shift
-  local bin=$fixtures/$variant/$name
-  "$cli" analyze --runtime none "$bin" -o "$work/$name.static.json" >/dev/null \
+  if [[ $name == */* ]]; then dir=${name%/*} name=${name#*/}; fi
+  local bin=$fixtures/$dir/$name
+  # cgo: analyse the same cross glibc qemu's -L gives the guest.
+  [[ $dir == arm64-cgo ]] && root=(--root /usr/aarch64-linux-gnu)
+  "$cli" analyze --runtime none "${root[@]}" "$bin" -o "$work/$name.static.json" >/dev/null \
     2>"$work/$name.analyze.err" || { echo "FAIL $name: analyze"; cat "$work/$name.analyze.err"; fail=1; return; }
   if ! "$cli" trace --emulate -q -o "$work/$name.observed.json" -- "$bin" "$@" \
       >"$work/$name.out" 2>"$work/$name.err"; then
@@ -49,7 +54,7 @@ check() {  # NAME ARGS...: trace, compare, print one line of numbers
   local n_static n_obs
   n_static=$(python3 -c 'import json,sys; print(sum(len(r["names"]) for r in json.load(open(sys.argv[1]))["syscalls"] if r["action"]=="SCMP_ACT_ALLOW"))' "$work/$name.static.json")
   n_obs=$(python3 -c 'import json,sys; print(sum(len(r["names"]) for r in json.load(open(sys.argv[1]))["syscalls"] if r["action"]=="SCMP_ACT_ALLOW"))' "$work/$name.observed.json")
-  echo "$variant/$name: ran, profile $n_static syscalls, observed $n_obs (with the always-allowed 4)"
+  echo "$dir/$name: ran, profile $n_static syscalls, observed $n_obs (with the always-allowed 4)"
   # Negative check: drop an observed name that is not always allowed.
   python3 - "$work/$name.static.json" "$work/$name.observed.json" "$work/$name.broken.json" <<'PY' || { echo "FAIL $name: no name to drop"; fail=1; return; }
 import json, sys
@@ -75,6 +80,10 @@ check httpsrv
 # execproc runs its argument: /bin/true is a host binary, which qemu-user
 # leaves to the host kernel (not followed; trace says so).
 check execproc /bin/true
+if [ "$variant" = arm64 ] && [ -x "$fixtures/arm64-cgo/cgouser" ]; then
+  check arm64-cgo/cgouser
+  check arm64-cgo/cgonet
+fi
 grep -q "were not traced" "$work/execproc.err" ||
   { echo "FAIL execproc: trace did not say its child was not followed"; fail=1; }
 # varsys makes syscall 39 (getpid on amd64; umount2 on arm64, mkdir on
