@@ -70,6 +70,9 @@ while IFS=$'\t' read -r id path arch linking; do
   # gofmt -d before Go 1.16 runs the system diff(1) (cmd/gofmt/gofmt.go
   # diffWithReplaceTempFile); Go 1.16+ diffs in-process.
   if [[ $id == gofmt_1.1[0-5]* ]]; then with+=(--with "$(command -v diff)"); fi
+  # Another arch's dynamically linked binary: its C side against the cross
+  # libc that qemu's -L gives it (Debian's libc6-arm64-cross).
+  if [ "$ARCH" = "$FOREIGN" ] && [ "$ARCH" = arm64 ]; then with+=(--root /usr/aarch64-linux-gnu); fi
   "$CLI" -q "$bin" "$prof" --runtime none "${with[@]}" 2> "$OUT/$id.findings"
   nfind=$(grep -c "finding:" "$OUT/$id.findings")
   nprof=$(python3 -c 'import json,sys;print(len(json.load(open(sys.argv[1]))["syscalls"][0]["names"]))' "$prof" 2>/dev/null || echo ERR)
