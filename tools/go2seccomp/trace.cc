@@ -222,6 +222,13 @@ void PrintQemuNotes(const runtime::QemuTraceResult& q, Arch arch, bool quiet) {
                "executed\"; their calls are not in the profile)\n",
                q.log.execs.size());
   }
+  if (q.log.lost_records > 0) {
+    fmt::print(stderr,
+               "go2seccomp: warning: {} call(s) lost their name in qemu's "
+               "log (guest processes writing it at once interleave mid-"
+               "record); the observed profile may lack them\n",
+               q.log.lost_records);
+  }
   for (const auto& [name, n] : q.log.unknown_names) {
     fmt::print(stderr,
                "go2seccomp: warning: qemu logged \"{}\" ({} time{}), which "

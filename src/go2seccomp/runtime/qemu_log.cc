@@ -20,117 +20,81 @@ class LogParser {
  public:
   LogParser(std::string_view log, Arch guest) : log_(log), guest_(guest) {}
 
+  // Finds every record start in the log (see qemu_log.h for why the log
+  // is scanned for records rather than read line by line).
   Result<QemuStraceLog> Parse() {
-    while (pos_ < log_.size()) G2S_TRY(Record());
+    const std::size_t first = log_.find_first_not_of('\n');
+    if (first == std::string_view::npos) return std::move(out_);
+    pos_ = first;
+    if (!AtRecordStart()) {
+      return Malformed("the log does not start with a \"PID NAME(\" record");
+    }
+    for (; pos_ < log_.size(); ++pos_) {
+      if (log_.substr(pos_).starts_with("--- SIG")) {
+        ++out_.signals;
+      } else if (IsDigit(log_[pos_]) &&
+                 (pos_ == 0 || !IsNameChar(log_[pos_ - 1]))) {
+        Candidate();
+      }
+    }
     return std::move(out_);
   }
 
  private:
-  // One record at pos_: an entry (maybe run together with the next), a
-  // result line, a signal, an unknown syscall, or an empty line.
-  Result<void> Record() {
-    const char c = log_[pos_];
-    if (c == '\n') {
-      ++pos_;
-      return {};
-    }
-    if (log_.substr(pos_).starts_with(" = ")) return SkipLine();
-    if (log_.substr(pos_).starts_with("--- SIG")) return Signal();
-    if (IsDigit(c)) return Entry();
-    return Malformed("expected \"PID NAME(\", \" = \" or \"--- SIG\"");
+  // "PID NAME(" or "PID Unknown syscall N" at pos_?
+  bool AtRecordStart() const {
+    std::size_t p = pos_;
+    while (p < log_.size() && IsDigit(log_[p])) ++p;
+    if (p == pos_ || p >= log_.size() || log_[p] != ' ') return false;
+    ++p;
+    if (log_.substr(p).starts_with("Unknown syscall ")) return true;
+    const std::size_t name = p;
+    while (p < log_.size() && IsNameChar(log_[p])) ++p;
+    return p > name && p < log_.size() && log_[p] == '(' &&
+           !IsDigit(log_[name]);
   }
 
-  Result<void> Entry() {
-    const std::size_t start = pos_;
+  // A number at pos_ not inside a word: a record, a lost record ("PID "
+  // followed by another process's record), or part of a result.
+  void Candidate() {
+    std::size_t p = pos_;
     pid_t pid = 0;
     const auto [end, ec] =
-        std::from_chars(log_.data() + pos_, log_.data() + log_.size(), pid);
-    pos_ = static_cast<std::size_t>(end - log_.data());
-    if (ec != std::errc() || pos_ >= log_.size() || log_[pos_] != ' ') {
-      pos_ = start;
-      return Malformed("expected \"PID \"");
+        std::from_chars(log_.data() + p, log_.data() + log_.size(), pid);
+    p = static_cast<std::size_t>(end - log_.data());
+    if (ec != std::errc() || p + 1 >= log_.size() || log_[p] != ' ') return;
+    if (IsDigit(log_[p + 1])) {
+      ++out_.lost_records;  // "30863 30858 clock_gettime(...": see .h
+      return;
     }
-    ++pos_;
+    if (!AtRecordStart()) return;
     out_.pids.insert(pid);
+    ++p;
     constexpr std::string_view kUnknown = "Unknown syscall ";
-    if (log_.substr(pos_).starts_with(kUnknown)) {
-      pos_ += kUnknown.size();
+    if (log_.substr(p).starts_with(kUnknown)) {
+      p += kUnknown.size();
       int nr = -1;
-      const auto [e, ec2] =
-          std::from_chars(log_.data() + pos_, log_.data() + log_.size(), nr);
-      if (ec2 != std::errc()) return Malformed("expected a syscall number");
-      pos_ = static_cast<std::size_t>(e - log_.data());
+      std::from_chars(log_.data() + p, log_.data() + log_.size(), nr);
       CountNumber(nr);
-      return SkipLine();
+      pos_ = p;
+      return;
     }
-    const std::size_t name_start = pos_;
-    while (pos_ < log_.size() && IsNameChar(log_[pos_])) ++pos_;
-    if (pos_ == name_start || pos_ >= log_.size() || log_[pos_] != '(') {
-      pos_ = name_start;
-      return Malformed("expected a syscall name and '('");
-    }
-    const std::string_view name = log_.substr(name_start, pos_ - name_start);
-    const std::size_t args_start = pos_ + 1;
-    SkipArguments();
+    const std::size_t open = log_.find('(', p);
+    const std::string_view name = log_.substr(p, open - p);
     CountName(name);
     if (name == "execve" || name == "execveat") {
-      out_.execs.push_back({pid, FirstString(args_start)});
+      out_.execs.push_back({pid, FirstString(open + 1)});
     }
-    // After the arguments: the result on the same line, the end of the
-    // line, or (interleaved) the next record right away.
-    if (log_.substr(pos_).starts_with(" = ")) return SkipLine();
-    return {};
-  }
-
-  // Moves pos_ past the closing ')' of the argument list, across quoted
-  // strings and nested parentheses. A newline ends the record anyway (qemu
-  // prints no newline inside arguments, but a truncated log may end there).
-  void SkipArguments() {
-    int depth = 1;
-    bool quoted = false;
-    ++pos_;  // '('
-    for (; pos_ < log_.size() && log_[pos_] != '\n'; ++pos_) {
-      const char c = log_[pos_];
-      if (quoted) {
-        if (c == '"') quoted = false;
-      } else if (c == '"') {
-        quoted = true;
-      } else if (c == '(') {
-        ++depth;
-      } else if (c == ')' && --depth == 0) {
-        ++pos_;
-        return;
-      }
-    }
+    pos_ = open;  // the arguments may hold other processes' records
   }
 
   // The first quoted argument (execve's filename), "" if none.
   std::string FirstString(std::size_t args_start) const {
-    const std::string_view args = log_.substr(args_start, pos_ - args_start);
+    const std::string_view args = log_.substr(args_start);
     if (!args.starts_with('"')) return {};
-    const std::size_t close = args.find('"', 1);
-    if (close == std::string_view::npos) return {};
+    const std::size_t close = args.find_first_of("\"\n", 1);
+    if (close == std::string_view::npos || args[close] != '"') return {};
     return std::string(args.substr(1, close - 1));
-  }
-
-  // "--- SIGURG {si_signo=SIGURG, ...} ---" (print_taken_signal), followed
-  // by a newline.
-  Result<void> Signal() {
-    const std::size_t end = log_.find(" ---", pos_ + 4);
-    const std::size_t nl = log_.find('\n', pos_);
-    if (end == std::string_view::npos ||
-        (nl != std::string_view::npos && nl < end)) {
-      return Malformed("signal record without its closing \" ---\"");
-    }
-    ++out_.signals;
-    pos_ = end + 4;
-    return {};
-  }
-
-  Result<void> SkipLine() {
-    const std::size_t nl = log_.find('\n', pos_);
-    pos_ = nl == std::string_view::npos ? log_.size() : nl + 1;
-    return {};
   }
 
   void CountName(std::string_view name) {
@@ -153,7 +117,7 @@ class LogParser {
         std::min<std::size_t>(
             nl == std::string_view::npos ? log_.size() - pos_ : nl - pos_, 60));
     return MakeError(ErrorCode::kMalformed,
-                     "offset {}: not a qemu strace record ({}): \"{}\"", pos_,
+                     "offset {}: not a qemu strace log ({}): \"{}\"", pos_,
                      what, line);
   }
 

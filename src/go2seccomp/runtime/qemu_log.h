@@ -22,12 +22,22 @@
 //   - Forked guest processes are qemu processes too (qemu implements fork,
 //     vfork and clone without CLONE_VM itself) and inherit the log file, so
 //     their records are in the same log under their own PID.
+//   - qemu prints each record in pieces (one qemu_log() per argument and
+//     per part of the result), and qemu processes do not lock the log
+//     against each other, so while a forked child runs, its pieces land
+//     inside the parent's: " = 0 ( = {tv_sec = 48272,...}0\n)\n" is two
+//     results mixed (seen with the execproc fixture). The log is therefore
+//     scanned for record starts ("PID NAME(" after a non-word byte)
+//     anywhere, not read line by line, and result text is ignored. When a
+//     record's "PID " and its name are split by another process's record
+//     ("30863 30858 clock_gettime(...") the call's name is lost: counted in
+//     QemuStraceLog::lost_records so callers can say so.
 // Names are qemu's spelling of the GUEST's syscall names (strace.list, the
 // kernel's names); they are resolved with our own table for `guest`
 // (syscalls/table.h). A name the table lacks is kept apart, not guessed.
 //
-// Anything else in the log (a line that starts with none of the above) is
-// an error naming the byte offset: the log is not qemu's strace output.
+// A log that does not start with a record (after blank lines) is an error
+// naming the offset: it is not qemu's strace output.
 #ifndef GO2SECCOMP_RUNTIME_QEMU_LOG_H_
 #define GO2SECCOMP_RUNTIME_QEMU_LOG_H_
 
@@ -59,13 +69,14 @@ struct QemuStraceLog {
   // Names qemu printed that our table for `guest` does not have (left out
   // of `counts`: a profile cannot allow them by name).
   SyscallCounts unknown_names;
-  std::set<pid_t> pids;         // guest processes seen
-  std::vector<QemuExec> execs;  // execve/execveat records, in log order
-  std::uint64_t signals = 0;    // "--- SIG... ---" records
+  std::set<pid_t> pids;            // guest processes seen
+  std::vector<QemuExec> execs;     // execve/execveat records, in log order
+  std::uint64_t signals = 0;       // "--- SIG... ---" records
+  std::uint64_t lost_records = 0;  // "PID " whose name was interleaved away
 };
 
-// Parses a whole log. kMalformed with "offset N" for bytes that are not a
-// record of the format above.
+// Parses a whole log. kMalformed with "offset N" when it does not start
+// with a record of the format above.
 Result<QemuStraceLog> ParseQemuStraceLog(std::string_view log, Arch guest);
 
 // The arch of an ELF file's first 20 bytes (e_ident, e_machine), or nullopt

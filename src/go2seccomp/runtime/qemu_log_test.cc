@@ -107,13 +107,37 @@ TEST(QemuLogTest, EmptyLogIsNoCalls) {
   EXPECT_TRUE(r->counts.empty());
 }
 
+// A forked child's pieces inside the parent's records (qemu processes do
+// not lock the log against each other), from a real execproc log.
+TEST(QemuLogTest, TwoProcessesInterleavedMidRecord) {
+  Result<QemuStraceLog> r = ParseQemuStraceLog(
+      "30858 nanosleep(274878201592,0,0,0,1000,20000) = 0\n"
+      "30863 rt_sigaction(SIGSEGV,0x000000400008e718,NULL)30858 "
+      "clock_gettime(CLOCK_MONOTONIC,0x0000004000049ed0) = 0 ( = {tv_sec = "
+      "48272,tv_nsec = 598635628}0\n"
+      ")\n"
+      "30863 rt_sigaction(SIGUSR2,0x000000400008e718,NULL) = 0\n"
+      "30863 30858 futex(0x4000038548,FUTEX_PRIVATE_FLAG|FUTEX_WAKE,1,NULL,"
+      "NULL,0) = 1\n"
+      "rt_sigaction(SIGPIPE,0x000000400008e718,NULL) = 0\n",
+      Arch::kArm64);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_THAT(r->counts[Arch::kArm64],
+              ElementsAre(Pair("clock_gettime", 1), Pair("futex", 1),
+                          Pair("nanosleep", 1), Pair("rt_sigaction", 2)));
+  EXPECT_EQ(r->lost_records, 1u);  // 30863's rt_sigaction(SIGPIPE)
+  EXPECT_THAT(r->pids, ElementsAre(30858, 30863));
+}
+
 TEST(QemuLogTest, NotAQemuLogNamesTheOffset) {
   for (const auto& [log, offset] :
        std::array<std::pair<std::string_view, std::string_view>, 4>{{
-           {"13369 read(4,0x800754,20) = 8\nhello world\n", "offset 30"},
-           {"13369read(4) = 8\n", "offset 0"},
-           {"13369 (4) = 8\n", "offset 6"},
-           {"--- SIGURG {si_signo=SIGURG\n13369 read() = 0\n", "offset 0"},
+           {"hello world\n13369 read(4,0x800754,20) = 8\n", "offset 0"},
+           {"\n\n13369read(4) = 8\n", "offset 2"},
+           {"13369 (4) = 8\n", "offset 0"},
+           {"\x7f"
+            "ELF\x02\x01\x01",
+            "offset 0"},
        }}) {
     Result<QemuStraceLog> r = ParseQemuStraceLog(log, Arch::kArm64);
     ASSERT_FALSE(r) << log;
