@@ -100,5 +100,12 @@ else
   echo "$variant/varsys: compare reports $(grep -o 'missing .*' <<<"$out" | tr -s ' ')" \
        "(the analysis' finding), as it must"
 fi
+# No qemu for the arch: a clear error and exit 4 (not found), no profile.
+err=$("$cli" trace --qemu "$work/no-such-qemu" -o "$work/none.json" -- \
+        "$fixtures/$variant/hello" 2>&1)
+rc=$?
+if [ $rc -ne 4 ] || ! grep -q "is not installed" <<<"$err" || [ -e "$work/none.json" ]; then
+  echo "FAIL: a missing qemu gave exit $rc: $err"; fail=1
+fi
 echo "$variant: $ran fixtures ran under $qemu, $sound sound (observed ⊆ profile)"
 exit $fail
