@@ -137,5 +137,27 @@ if(EXISTS ${G2S_SQLITE3_GOPATH}/src/github.com/mattn/go-sqlite3/sqlite3.go)
     COMMENT "go build amd64-cstatic/sqlitestatic (GOPATH mode)"
     VERBATIM)
   list(APPEND _outputs ${out})
+# The cgo fixtures for arm64, linked by Debian's cross gcc against
+# libc6-dev-arm64-cross (/usr/aarch64-linux-gnu): run under qemu-aarch64
+# -L /usr/aarch64-linux-gnu and analysed with --root /usr/aarch64-linux-gnu
+# (tests/qemu). Skipped when the cross compiler is not installed.
+find_program(G2S_AARCH64_CC aarch64-linux-gnu-gcc)
+if(G2S_AARCH64_CC)
+  foreach(name cgonet cgouser)
+    set(out ${G2S_FIXTURE_DIR}/arm64-cgo/${name})
+    file(GLOB _deps ${_src}/${name}/*.go)
+    add_custom_command(
+      OUTPUT ${out}
+      COMMAND ${CMAKE_COMMAND} -E env
+              CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=${G2S_AARCH64_CC}
+              GOCACHE=${PROJECT_BINARY_DIR}/gocache GOPATH=${PROJECT_BINARY_DIR}/gopath
+              GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local GO111MODULE=on
+              ${G2S_GO_EXECUTABLE} build -tags netcgo -o ${out} ./${name}
+      WORKING_DIRECTORY ${_src}
+      DEPENDS ${_deps} ${_src}/go.mod
+      COMMENT "go build arm64-cgo/${name}"
+      VERBATIM)
+    list(APPEND _outputs ${out})
+  endforeach()
 endif()
 add_custom_target(go_fixtures ALL DEPENDS ${_outputs})

@@ -2,7 +2,13 @@
 // (and every thread and child) really makes.
 //
 //   go2seccomp trace [-o PROFILE.json] [--own] [--counts COUNTS.json]
-//                    [--errno N] [--top N] [-q] [--] PROG ARGS...
+//                    [--errno N] [--top N] [-q] [--emulate] [--qemu PATH]
+//                    [--qemu-sysroot DIR] [--] PROG ARGS...
+//
+// A PROG of another arch (arm64, arm on x86-64) runs under qemu-user and
+// its log is recorded instead (runtime/qemu_trace.h): observation only,
+// qemu does not enforce a guest's seccomp filter, and programs the guest
+// executes are not followed.
 //
 // Prints a summary to stderr (the most frequent syscalls per arch, the
 // programs executed), writes the observed profile (the same Docker/OCI JSON
@@ -12,13 +18,19 @@
 #include "go2seccomp/runtime/trace.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +38,7 @@
 #include "go2seccomp/base/arch.h"
 #include "go2seccomp/base/file_io.h"
 #include "go2seccomp/profile/oci_json.h"
+#include "go2seccomp/runtime/qemu_trace.h"
 #include "tools/go2seccomp/commands.h"
 
 namespace go2seccomp::cli {
@@ -38,6 +51,9 @@ struct TraceFlags {
   int top = 15;
   bool quiet = false;
   bool own = false;                  // profile only PROG's own binary
+  bool emulate = false;              // qemu even for an arch the host runs
+  std::string qemu;                  // --qemu PATH
+  std::string qemu_sysroot;          // --qemu-sysroot DIR
   std::vector<std::string> command;  // PROG ARGS...
 };
 
@@ -136,10 +152,111 @@ void PrintSummary(const runtime::TraceResult& r, const TraceFlags& flags) {
   }
 }
 
-int RunTrace(const TraceFlags& flags) {
-  runtime::TraceOptions options;
+// PROG's arch from its ELF header (PROG searched on PATH as the tracers
+// do); nullopt when it is not an ELF file we can read: then the ptrace
+// tracer starts it and reports what happens (a script, not found, ...).
+std::optional<Arch> ProgramArch(const std::string& prog) {
+  std::string path = prog;
+  if (prog.find('/') == std::string::npos) {
+    const char* env = std::getenv("PATH");
+    std::string_view dirs = env != nullptr ? env : "/bin:/usr/bin";
+    path.clear();
+    while (path.empty() && !dirs.empty()) {
+      const std::size_t colon = std::min(dirs.find(':'), dirs.size());
+      std::string candidate = fmt::format("{}/{}", dirs.substr(0, colon), prog);
+      if (::access(candidate.c_str(), X_OK) == 0) path = std::move(candidate);
+      dirs.remove_prefix(std::min(colon + 1, dirs.size()));
+    }
+  }
+  std::FILE* f = path.empty() ? nullptr : std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return std::nullopt;
+  std::array<std::byte, 20> header{};
+  const std::size_t n = std::fread(header.data(), 1, header.size(), f);
+  std::fclose(f);
+  return runtime::ArchOfElfHeader(std::span(header).first(n));
+}
+
+// qemu runs PROG when the host cannot (arm64, arm on x86-64), or when asked
+// (--emulate, --qemu): i386 runs natively on x86-64 through IA32
+// emulation, where the ptrace tracer sees it with its real numbers.
+bool UseQemu(const TraceFlags& flags, std::optional<Arch> arch) {
+  if (!arch || *arch == HostArch()) return false;
+  if (flags.emulate || !flags.qemu.empty()) return true;
+  return !(HostArch() == Arch::kX86_64 && *arch == Arch::kI386);
+}
+
+// The qemu log as a TraceResult, so the summary, --counts and the profile
+// take the same path as a ptrace trace.
+runtime::TraceResult FromQemu(const runtime::QemuTraceResult& q,
+                              const std::string& prog) {
+  runtime::TraceResult r;
+  r.started = q.started;
+  r.failure = q.failure;
+  r.exit_code = q.exit_code;
+  r.counts = q.log.counts;
+  r.programs.push_back({prog, q.log.counts});
+  r.processes = q.log.pids.size();
+  r.threads = q.log.pids.size();  // qemu logs getpid(): threads merge
+  r.execs.push_back({0, prog, prog, true, 0, true});
+  for (const runtime::QemuExec& e : q.log.execs) {
+    r.execs.push_back({e.pid, e.path, "", true, 0, false});
+  }
+  return r;
+}
+
+// The observation notice is part of the summary (-q drops it); the
+// warnings are about what the profile lacks and always print.
+void PrintQemuNotes(const runtime::QemuTraceResult& q, Arch arch, bool quiet) {
+  if (!quiet) {
+    fmt::print(stderr,
+               "go2seccomp: {} program run under {}: this OBSERVES the "
+               "guest's syscalls (qemu's strace log); qemu-user does not "
+               "apply a guest's seccomp filter, so nothing was enforced\n",
+               GetArchInfo(arch).name, q.qemu);
+  }
+  if (!q.log.execs.empty()) {
+    fmt::print(stderr,
+               "go2seccomp: warning: the {} program(s) the guest executed "
+               "were not traced: without binfmt_misc, qemu-user leaves "
+               "execve to the host kernel (listed under \"programs "
+               "executed\"; their calls are not in the profile)\n",
+               q.log.execs.size());
+  }
+  if (q.log.lost_records > 0) {
+    fmt::print(stderr,
+               "go2seccomp: warning: {} call(s) lost their name in qemu's "
+               "log (guest processes writing it at once interleave mid-"
+               "record); the observed profile may lack them\n",
+               q.log.lost_records);
+  }
+  for (const auto& [name, n] : q.log.unknown_names) {
+    fmt::print(stderr,
+               "go2seccomp: warning: qemu logged \"{}\" ({} time{}), which "
+               "go2seccomp's {} table does not name; not in the profile\n",
+               name, n, n == 1 ? "" : "s", GetArchInfo(arch).name);
+  }
+}
+
+Result<runtime::TraceResult> Trace(const TraceFlags& flags) {
+  const std::optional<Arch> arch = ProgramArch(flags.command.front());
+  if (!UseQemu(flags, arch)) {
+    runtime::TraceOptions options;
+    options.argv = flags.command;
+    return runtime::TraceProgram(options);
+  }
+  runtime::QemuTraceOptions options;
   options.argv = flags.command;
-  Result<runtime::TraceResult> traced = runtime::TraceProgram(options);
+  options.guest = *arch;
+  options.qemu = flags.qemu;
+  options.sysroot = flags.qemu_sysroot;
+  G2S_ASSIGN_OR_RETURN(runtime::QemuTraceResult q,
+                       runtime::TraceUnderQemu(options));
+  if (q.started) PrintQemuNotes(q, *arch, flags.quiet);
+  return FromQemu(q, flags.command.front());
+}
+
+int RunTrace(const TraceFlags& flags) {
+  Result<runtime::TraceResult> traced = Trace(flags);
   if (!traced) return ReportError(traced.error().Wrap("trace"));
   const runtime::TraceResult& r = *traced;
   if (!r.started) {
@@ -206,6 +323,21 @@ void AddTraceCommand(CLI::App& app, Runner* run) {
                   "per arch")
       ->check(CLI::Range(0, 100000));
   cmd->add_flag("-q,--quiet", flags->quiet, "Print no summary");
+  cmd->add_flag("--emulate", flags->emulate,
+                "Run PROG under qemu-user even when the host can run its "
+                "arch (i386 on x86-64). A PROG of an arch the host cannot "
+                "run (arm64, arm) always runs under qemu: its syscalls are "
+                "observed from qemu's log, not enforced, and programs it "
+                "executes are not followed");
+  cmd->add_option("--qemu", flags->qemu,
+                  "The qemu-user binary for PROG's arch (default "
+                  "qemu-aarch64, qemu-arm or qemu-i386 on PATH); implies "
+                  "--emulate");
+  cmd->add_option("--qemu-sysroot", flags->qemu_sysroot,
+                  "qemu's -L: where a dynamically linked guest's ld.so and "
+                  "libraries are (default /usr/aarch64-linux-gnu, "
+                  "/usr/arm-linux-gnueabihf or /usr/i686-linux-gnu when "
+                  "present)");
   cmd->add_option("command", flags->command,
                   "PROG [ARGS...]: the program (searched on PATH) and its "
                   "arguments; use -- before PROG if it starts with '-'")
