@@ -137,6 +137,7 @@ if(EXISTS ${G2S_SQLITE3_GOPATH}/src/github.com/mattn/go-sqlite3/sqlite3.go)
     COMMENT "go build amd64-cstatic/sqlitestatic (GOPATH mode)"
     VERBATIM)
   list(APPEND _outputs ${out})
+endif()
 # The cgo fixtures for arm64, linked by Debian's cross gcc against
 # libc6-dev-arm64-cross (/usr/aarch64-linux-gnu): run under qemu-aarch64
 # -L /usr/aarch64-linux-gnu and analysed with --root /usr/aarch64-linux-gnu
