@@ -14,11 +14,22 @@ if ! command -v "$qemu" >/dev/null; then
   echo "SKIP: $qemu is not installed (Debian package qemu-user)"
   exit 77
 fi
-# qemu-i386 7.2 cannot run Go's 386 programs: the runtime dies in its
-# signal handler ("fatal: bad g in signal handler", SIGSEGV in
-# runtime.runqput), as qemu's i386 signal frames do not keep the TLS
-# segment Go's 386 runtime reads g from. Probe instead of failing; the 386
-# fixtures are traced natively (IA32 emulation, ptrace) by arch32_live_test.
+# qemu-i386 7.2 breaks Go's 386 runtime whenever it delivers a signal
+# ("fatal: bad g in signal handler", SIGSEGV in runtime.runqput): its i386
+# signal frames do not keep the TLS segment that Go's 386 runtime reads g
+# from. Go 1.14+ sends SIGURG to preempt goroutines, so with asynchronous
+# preemption on, hello dies on most runs (0/40 here) and passes on some (the
+# CI machine): a probe alone is flaky. With GODEBUG=asyncpreemptoff=1 the
+# signal-free fixtures run every time (40/40); a fork (execproc) still
+# crashes qemu-i386 ("exitsyscall: syscall frame is no longer valid"), which
+# is qemu's limit and is listed, not failed. Nothing here enforces a filter
+# (qemu-user ignores the guest's seccomp), so such a crash cannot come from
+# the profile. The 386 fixtures are also traced natively (IA32 emulation,
+# ptrace) by arch32_live_test.
+qemu_crash='bad g in signal handler|morestack on g|syscall frame is no longer valid|unexpected signal during runtime execution|lock count'
+if [ "$variant" = 386 ]; then
+  export GODEBUG=asyncpreemptoff=1
+fi
 "$qemu" "$fixtures/$variant/hello" >/dev/null 2>&1
 probe=$?
 if [ $probe -ne 0 ]; then
@@ -29,7 +40,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "source text" >"$work/src.txt"
-fail=0 ran=0 sound=0
+fail=0 ran=0 sound=0 cannot=0
 check() {  # [VARIANT/]NAME ARGS...: trace, compare, print one line of numbers
   local name=$1 dir=$variant root=()
   shift
@@ -41,6 +52,10 @@ check() {  # [VARIANT/]NAME ARGS...: trace, compare, print one line of numbers
     2>"$work/$name.analyze.err" || { echo "FAIL $name: analyze"; cat "$work/$name.analyze.err"; fail=1; return; }
   if ! "$cli" trace --emulate -q -o "$work/$name.observed.json" -- "$bin" "$@" \
       >"$work/$name.out" 2>"$work/$name.err"; then
+    if [ "$variant" = 386 ] && grep -Eq "$qemu_crash" "$work/$name.err"; then
+      echo "QEMU CANNOT RUN $dir/$name: $(grep -Eo "$qemu_crash" "$work/$name.err" | head -1)"
+      cannot=$((cannot + 1)); return
+    fi
     echo "FAIL $name: did not run under $qemu"; cat "$work/$name.err"; fail=1; return
   fi
   ran=$((ran + 1))
@@ -84,7 +99,8 @@ if [ "$variant" = arm64 ] && [ -x "$fixtures/arm64-cgo/cgouser" ]; then
   check arm64-cgo/cgouser
   check arm64-cgo/cgonet
 fi
-grep -q "were not traced" "$work/execproc.err" ||
+# (Only when execproc ran: qemu-i386 cannot fork a Go 386 program.)
+[ ! -s "$work/execproc.observed.json" ] || grep -q "were not traced" "$work/execproc.err" ||
   { echo "FAIL execproc: trace did not say its child was not followed"; fail=1; }
 # varsys makes syscall 39 (getpid on amd64; umount2 on arm64, mkdir on
 # arm) with a number the analysis cannot see (a finding, left out of the
@@ -107,5 +123,9 @@ rc=$?
 if [ $rc -ne 4 ] || ! grep -q "is not installed" <<<"$err" || [ -e "$work/none.json" ]; then
   echo "FAIL: a missing qemu gave exit $rc: $err"; fail=1
 fi
-echo "$variant: $ran fixtures ran under $qemu, $sound sound (observed ⊆ profile)"
+echo "$variant: $ran fixtures ran under $qemu, $sound sound (observed ⊆ profile)," \
+     "$cannot that qemu itself cannot run"
+# At least the signal-free fixtures must run: a test where every check
+# turned into "qemu cannot run" would assert nothing.
+if [ $ran -lt 4 ]; then echo "FAIL: only $ran fixtures ran"; fail=1; fi
 exit $fail
