@@ -63,7 +63,11 @@ class ImageCliTest : public ::testing::Test {
   }
 
   RunResult Image(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {G2S_CLI, "image"};
+    // The temporary tree goes under our own directory, where the test
+    // checks that it is gone.
+    fs::create_directories(tmp_.path() / "tmp");
+    std::vector<std::string> argv = {
+        "env", "TMPDIR=" + (tmp_.path() / "tmp").string(), G2S_CLI, "image"};
     argv.insert(argv.end(), args.begin(), args.end());
     return RunProgram(argv);
   }
