@@ -135,6 +135,34 @@ TEST_F(ImageCliTest, BothFormatsFollowTheEntrypointsExec) {
   }
 }
 
+// dir: with --entrypoint, a `#!` script: its interpreter is analysed, and
+// the user is told that what the script runs needs --with.
+TEST_F(ImageCliTest, ScriptEntrypointInARootfsDirectory) {
+  const fs::path bundle = tmp_.path() / "dir-bundle";
+  ASSERT_TRUE(
+      RunProgram({"umoci", "unpack", "--image",
+                  (tmp_.path() / "L").string() + ":app", bundle.string()})
+          .exited_ok());
+  fs::create_directories(bundle / "rootfs/srv");
+  std::ofstream(bundle / "rootfs/srv/run.sh") << "#!/usr/local/bin/app\n";
+  fs::permissions(bundle / "rootfs/srv/run.sh", fs::perms::owner_all);
+  RunResult r = Image({"dir:" + (bundle / "rootfs").string(), "--entrypoint",
+                       "/srv/run.sh", "--with", "/bin/true", "-o",
+                       (tmp_.path() / "s.json").string()});
+  ASSERT_TRUE(r.exited_ok()) << r.err;
+  EXPECT_THAT(
+      r.out,
+      HasSubstr("entrypoint /srv/run.sh is a script (#!/usr/local/bin/app): "
+                "analysing /usr/local/bin/app"));
+  EXPECT_THAT(r.out, HasSubstr("/usr/bin/true: go1."));
+  RunResult missing =
+      Image({"dir:" + (bundle / "rootfs").string(), "--entrypoint", "nope"});
+  EXPECT_EQ(missing.exit_code(), 4) << missing.err;
+  EXPECT_THAT(
+      missing.err,
+      HasSubstr("entrypoint \"nope\" is not an executable file in the image"));
+}
+
 TEST_F(ImageCliTest, ProfilesRunTheImageInRunc) {
   if (geteuid() != 0) GTEST_SKIP() << "runc needs root here";
   if (!Found("runc")) GTEST_SKIP() << "runc is not installed";
