@@ -25,7 +25,7 @@ set(G2S_FUZZ_SANITIZERS address,undefined)
 set(G2S_FUZZ_FLAGS -fsanitize=${G2S_FUZZ_SANITIZERS} -fno-sanitize-recover=undefined
                    -fno-omit-frame-pointer -gline-tables-only)
 
-foreach(lib base syscalls elf gosym disasm profile analysis)
+foreach(lib base syscalls elf gosym disasm profile analysis image)
   target_compile_options(go2seccomp_${lib} PRIVATE -fsanitize=fuzzer-no-link ${G2S_FUZZ_FLAGS})
   target_link_options(go2seccomp_${lib} INTERFACE -fsanitize=${G2S_FUZZ_SANITIZERS})
 endforeach()

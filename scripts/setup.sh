@@ -4,6 +4,7 @@
 # with sudo available).
 set -euo pipefail
 PKGS=(
+  zlib1g-dev
   build-essential cmake ninja-build pkg-config git
   libseccomp-dev seccomp        # compiling and loading filters (+ scmp_sys_resolver)
   libzydis-dev                  # x86-64 decoding (pulls libzycore-dev)

@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <future>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -144,6 +146,10 @@ void AddSettingsOptions(CLI::App* cmd, AnalyzeSettings* s) {
                   "(default: $XDG_CACHE_HOME/go2seccomp, else ~/.cache/go2seccomp).");
   cmd->add_flag("--no-cache", s->no_cache,
                 "Analyse every shared library afresh; read and write no cache.");
+  cmd->add_flag("--follow-exec", s->follow_exec,
+                "Also analyse and cover the programs the binary names by constant path "
+                "(exec.Command(\"/bin/true\")) that exist here (or under --root), and "
+                "those they name, transitively; prints what was added.");
   cmd->add_flag("--no-name-rules", s->no_name_rules,
                 "Do not use known Go function names where data flow cannot "
                 "follow the number (see ARCHITECTURE.md); for debugging.");
@@ -152,24 +158,19 @@ void AddSettingsOptions(CLI::App* cmd, AnalyzeSettings* s) {
 namespace {
 
 // The programs a binary names by constant path (analysis::FindProgramPaths)
-// that exist as executables under `root`: for each candidate run of
-// file-name bytes, the longest prefix that is one (Go string literals run
-// together in the binary). Absolute paths as the program will see them.
-std::vector<std::string> ExistingPrograms(const std::vector<std::string>& candidates,
-                                          const std::string& root) {
-  namespace fs = std::filesystem;
-  std::vector<std::string> out;
+// that `find` locates: for each candidate run of file-name bytes, the
+// longest prefix that is one (Go string literals run together in the
+// binary). Pairs of (path as the program sees it, file to analyse).
+std::vector<std::pair<std::string, std::string>> ExistingPrograms(
+    const std::vector<std::string>& candidates,
+    const std::function<std::optional<std::string>(const std::string&)>& find) {
+  std::vector<std::pair<std::string, std::string>> out;
   for (const std::string& c : candidates) {
     const std::size_t dir_end = c.rfind('/') + 1;
     for (std::size_t len = c.size(); len > dir_end; --len) {
       const std::string path = c.substr(0, len);
-      std::error_code ec;
-      const fs::path on_disk = root.empty() ? fs::path(path) : fs::path(root) / path.substr(1);
-      const auto st = fs::status(on_disk, ec);
-      if (!ec && fs::is_regular_file(st) &&
-          (st.permissions() & (fs::perms::owner_exec | fs::perms::group_exec |
-                               fs::perms::others_exec)) != fs::perms::none) {
-        out.push_back(path);
+      if (auto file = find(path)) {
+        out.emplace_back(path, *file);
         break;
       }
     }
@@ -179,6 +180,20 @@ std::vector<std::string> ExistingPrograms(const std::vector<std::string>& candid
   return out;
 }
 
+// The default AnalyzeSettings::find_program: an executable regular file
+// at `path` under `root`.
+std::optional<std::string> ExecutableUnder(const std::string& root, const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path on_disk = root.empty() ? fs::path(path) : fs::path(root) / path.substr(1);
+  const auto st = fs::status(on_disk, ec);
+  if (!ec && fs::is_regular_file(st) &&
+      (st.permissions() & (fs::perms::owner_exec | fs::perms::group_exec |
+                           fs::perms::others_exec)) != fs::perms::none) {
+    return on_disk.string();
+  }
+  return std::nullopt;
+}
 
 // Records why each member of `group` that applies on `arch` is allowed.
 void AddGroupSources(const profile::SyscallGroup& group, Arch arch, NameSource::Kind kind,
@@ -272,7 +287,9 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
   options.name_rules = !s.no_name_rules;
   // (syscall name, argument index) -> constants passed there (--args).
   std::map<std::pair<std::string, int>, analysis::ArgValueSet> arg_info;
-  for (const std::string& path : paths) {
+  // Indexed: --follow-exec appends the programs each binary runs.
+  for (std::size_t path_index = 0; path_index < paths.size(); ++path_index) {
+    const std::string path = paths[path_index];
     const auto t0 = std::chrono::steady_clock::now();
     auto loaded = analysis::LoadedBinary::Open(path);
     if (!loaded && loaded.error().code == ErrorCode::kUnsupported &&
@@ -479,26 +496,36 @@ Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
     // not cover yet, so the user can add them with --with.
     const bool execs = std::find(n.begin(), n.end(), "execve") != n.end() ||
                        std::find(n.begin(), n.end(), "execveat") != n.end();
-    if (summary && execs) {
+    if (execs && (summary || s.follow_exec)) {
       std::vector<std::filesystem::path> covered;
       for (const std::string& w : paths) {
         std::error_code ec;
         covered.push_back(std::filesystem::weakly_canonical(w, ec));
       }
+      std::function<std::optional<std::string>(const std::string&)> find = s.find_program;
+      if (!find) find = [&s](const std::string& p) { return ExecutableUnder(s.root, p); };
       std::vector<std::string> uncovered;
-      for (const std::string& prog_path :
-           ExistingPrograms(analysis::FindProgramPaths(prog), s.root)) {
+      for (const auto& [prog_path, file] :
+           ExistingPrograms(analysis::FindProgramPaths(prog), find)) {
         std::error_code ec;
-        const auto canon = std::filesystem::weakly_canonical(prog_path, ec);
+        const auto canon = std::filesystem::weakly_canonical(file, ec);
         if (ec || std::find(covered.begin(), covered.end(), canon) == covered.end()) {
           uncovered.push_back(prog_path);
+          if (s.follow_exec) {
+            paths.push_back(file);
+            covered.push_back(canon);
+          }
         }
       }
-      if (!uncovered.empty()) {
-        summary->lines.push_back(fmt::format(
-            "{}: may execute {} (constant paths in the binary); filters survive execve: "
-            "cover each it runs with --with PATH",
-            path, fmt::join(uncovered, ", ")));
+      if (!uncovered.empty() && summary) {
+        summary->lines.push_back(
+            s.follow_exec
+                ? fmt::format("{}: --follow-exec: also covering {} (constant paths in the binary)",
+                              path, fmt::join(uncovered, ", "))
+                : fmt::format("{}: may execute {} (constant paths in the binary); filters "
+                              "survive execve: cover each it runs with --with PATH "
+                              "(or --follow-exec)",
+                              path, fmt::join(uncovered, ", ")));
       }
     }
     names.insert(names.end(), n.begin(), n.end());

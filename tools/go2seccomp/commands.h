@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,14 @@ struct AnalyzeSettings {
   // (default $XDG_CACHE_HOME/go2seccomp), --no-cache.
   std::string cache_dir;
   bool no_cache = false;
+  // --follow-exec: the programs a binary names by constant path that exist
+  // are analysed and covered too, transitively (instead of the "may
+  // execute ...; cover each with --with" line).
+  bool follow_exec = false;
+  // Where a program named by path (as the binary sees it) is, as a file to
+  // analyse; nullopt if it is not there or not executable. Unset: under
+  // `root` on this machine. `image` resolves inside the image's tree.
+  std::function<std::optional<std::string>(const std::string&)> find_program;
 };
 
 // Human-readable lines about what was analysed, and the number of findings
@@ -94,6 +103,7 @@ void AddMergeCommand(CLI::App& app, Runner* run);    // merge.cc
 void AddCompareCommand(CLI::App& app, Runner* run);  // merge.cc
 void AddExplainCommand(CLI::App& app, Runner* run);  // explain.cc
 void AddDiffCommand(CLI::App& app, Runner* run);     // diff.cc
+void AddImageCommand(CLI::App& app, Runner* run);    // image.cc
 
 }  // namespace go2seccomp::cli
 

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
       "  go2seccomp BINARY PROFILE.json       analyze BINARY, write a Docker/OCI profile\n"
       "  go2seccomp explain BINARY [SYSCALL]  why each syscall is in the profile\n"
       "  go2seccomp diff OLD NEW              what NEW allows that OLD does not\n"
+      "  go2seccomp image oci:DIR:TAG -o P    a profile for a container image\n"
       "  go2seccomp exec --profile P -- PROG  run PROG under a profile\n"
       "  go2seccomp trace -o T.json -- PROG   record the syscalls PROG makes\n"
       "  go2seccomp compare --static S.json --observed T.json\n",
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
   cli::AddCompareCommand(app, &runner);
   cli::AddExplainCommand(app, &runner);
   cli::AddDiffCommand(app, &runner);
+  cli::AddImageCommand(app, &runner);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
