@@ -11,7 +11,7 @@
 #   FUZZ_SEED=1 scripts/fuzz.sh 15                      # what CI runs
 #   scripts/fuzz.sh 1200 pipeline-fixtures             # whole Go binaries
 #
-# Targets: elf pclntab pipeline x86_64 arm64 oci_json, and pipeline-fixtures
+# Targets: elf pclntab pipeline x86_64 arm64 oci_json image, and pipeline-fixtures
 # (the pipeline target on the real fixtures only, with -max_len large enough
 # to keep them whole; slow, a few execs/s). A crash, hang (-timeout) or leak
 # stops that target and leaves the input in build-fuzz/artifacts/; add it
@@ -23,13 +23,13 @@ FIXTURES=${G2S_FIXTURE_DIR:-$ROOT/build/fixtures}
 SECONDS_PER_TARGET=${1:-600}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(elf pclntab pipeline x86_64 arm64 oci_json)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(elf pclntab pipeline x86_64 arm64 oci_json image)
 
 CC=clang CXX=clang++ cmake -S "$ROOT" -B "$BUILD" -G Ninja \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DG2S_BUILD_FUZZERS=ON \
   -DG2S_BUILD_TESTS=OFF -DG2S_BUILD_BENCH=OFF > /dev/null
 ninja -C "$BUILD" -j2 elf_fuzzer pclntab_fuzzer pipeline_fuzzer x86_64_fuzzer \
-  arm64_fuzzer oci_json_fuzzer
+  arm64_fuzzer oci_json_fuzzer image_fuzzer
 
 mkdir -p "$BUILD/artifacts"
 status=0
@@ -44,6 +44,8 @@ for t in "${TARGETS[@]}"; do
     pipeline) max_len=32768 ;;
     x86_64|arm64) max_len=512 ;;
     oci_json) max_len=8192 ;;
+    # Tar archives: a few 512-byte headers and members, gzip layers, JSON.
+    image) max_len=16384 ;;
     pipeline-fixtures)
       fuzzer=pipeline
       max_len=2500000

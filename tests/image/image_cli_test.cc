@@ -2,6 +2,8 @@
 // a real runc container (see CMakeLists.txt).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -128,10 +130,57 @@ TEST_F(ImageCliTest, BothFormatsFollowTheEntrypointsExec) {
                          "--format", "spo"});
   ASSERT_TRUE(spo.exited_ok()) << spo.err;
   EXPECT_THAT(spo.out, HasSubstr("name: example.com-app-1"));
-  // No temporary tree left behind.
-  for (const auto& e : fs::directory_iterator("/tmp")) {
-    EXPECT_EQ(e.path().filename().string().find("go2seccomp-image-"),
-              std::string::npos);
+  // No temporary tree left behind (in the TMPDIR the CLI was given).
+  EXPECT_TRUE(fs::is_empty(tmp_.path() / "tmp"));
+}
+
+// Ctrl-C, kill or a hang-up while the image is unpacked or analysed: the
+// process still dies of that signal, and the temporary tree is gone. The
+// image gets a 256 MiB layer (zeros: small compressed, slow to write out)
+// so the tree exists long enough to be seen; the signal is sent once it is.
+TEST_F(ImageCliTest, SignalsRemoveTheTemporaryTree) {
+  const fs::path big = tmp_.path() / "s4/big";
+  fs::create_directories(big.parent_path());
+  {
+    std::ofstream out(big, std::ios::binary);
+    const std::string mib(1 << 20, '\0');
+    for (int i = 0; i < 256; ++i) out << mib;
+  }
+  const std::string img = "--image=" + (tmp_.path() / "L").string() + ":app";
+  ASSERT_TRUE(RunProgram({"umoci", "insert", img, big.string(), "/srv/big"})
+                  .exited_ok());
+  const fs::path tmpdir = tmp_.path() / "sigtmp";
+  const std::string ref = "oci:" + (tmp_.path() / "L").string() + ":app";
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    fs::create_directories(tmpdir);
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      setenv("TMPDIR", tmpdir.c_str(), 1);
+      execl(G2S_CLI, G2S_CLI, "image", ref.c_str(), "-q", "-o", "/dev/null",
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    // Wait until the tree has content (the private directory and the
+    // image's own inside it), then signal.
+    bool seen = false;
+    for (int i = 0; i < 20000 && !seen; ++i) {
+      std::error_code ec;
+      for (auto it = fs::recursive_directory_iterator(tmpdir, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->path().filename() == "rootfs") seen = true;
+      }
+      if (!seen) usleep(500);
+    }
+    ASSERT_TRUE(seen) << "no temporary tree appeared in " << tmpdir;
+    kill(pid, sig);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == sig)
+        << "signal " << sig << ": status " << status;
+    EXPECT_TRUE(fs::is_empty(tmpdir)) << "signal " << sig << " left "
+                                      << fs::directory_iterator(tmpdir)->path();
+    fs::remove_all(tmpdir);
   }
 }
 

@@ -20,6 +20,7 @@
 #include "go2seccomp/profile/renderers.h"
 #include "tools/go2seccomp/commands.h"
 #include "tools/go2seccomp/formats.h"
+#include "tools/go2seccomp/remove_on_signal.h"
 
 namespace go2seccomp::cli {
 namespace {
@@ -78,8 +79,15 @@ Result<image::FoundProgram> EntrypointBinary(const image::UnpackedImage& img,
 int RunImage(ImageFlags f) {
   auto ref = image::ParseImageRef(f.ref);
   if (!ref) return ReportError(ref.error());
+  // The unpacked image goes into a private directory of our own, removed
+  // by its destructor on every return and by `cleanup` on Ctrl-C, kill or
+  // hang-up (constructed before any analysis thread starts).
+  auto temp = image::TempTree::Create("");
+  if (!temp) return ReportError(temp.error());
+  RemoveOnSignal cleanup(temp->path());
   image::UnpackOptions options;
   options.limits.max_total_size = f.max_size;
+  options.temp_parent = temp->path().string();
   const auto t0 = std::chrono::steady_clock::now();
   auto img = image::OpenImage(*ref, options);
   if (!img) return ReportError(img.error());

@@ -7,9 +7,8 @@
 //
 //   G2S_ASSIGN_OR_RETURN(ImageRef ref, ParseImageRef("oci:/tmp/app:v1"));
 //   G2S_ASSIGN_OR_RETURN(UnpackedImage img, OpenImage(ref, {}));
-//   img.root();                              //
-//   "/tmp/go2seccomp-image-1a2b3c/rootfs" img.HostPath("/usr/bin/app"); // the
-//   file, symlinks resolved in the image
+//   img.root();  // "/tmp/go2seccomp-image-1a2b3c/rootfs"
+//   img.HostPath("/usr/bin/app");  // the file, symlinks resolved in the image
 //
 // Writing never follows a symbolic link: each path is walked from a
 // directory fd with O_NOFOLLOW and files are created O_EXCL, so even a
