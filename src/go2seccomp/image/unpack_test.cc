@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "go2seccomp/image/testing/tar_builder.h"
+#include "tests/common/process_util.h"
 
 namespace go2seccomp::image {
 namespace {
@@ -45,16 +46,14 @@ bool IsEmptyDir(const fs::path& p) { return fs::is_empty(p); }
 class UnpackTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/g2s-unpack-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    ASSERT_FALSE(tmp_.path().empty());
+    dir_ = tmp_.path();
     temp_parent_ = dir_ / "tmp";
     outside_ = dir_ / "outside";
     fs::create_directories(temp_parent_);
     fs::create_directories(outside_);
     options_.temp_parent = temp_parent_.string();
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   std::string Write(const std::string& name, const std::string& bytes) {
     const fs::path p = dir_ / name;
@@ -62,6 +61,7 @@ class UnpackTest : public ::testing::Test {
     return p.string();
   }
 
+  test_util::TempDir tmp_;  // removed with the fixture
   fs::path dir_, temp_parent_, outside_;
   UnpackOptions options_;
 };
