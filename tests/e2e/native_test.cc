@@ -101,8 +101,37 @@ TEST(NativeFacts, CProgramSyscallsFollowItsCalls) {
   for (const char* n : {"mkdir", "sched_getaffinity", "gettid", "write", "exit_group"}) {
     EXPECT_TRUE(allowed.count(n)) << n;
   }
-  for (const char* n : {"socket", "connect", "ptrace", "mount", "reboot"}) {
+  // socket and connect used to be here too, but glibc 2.36 keeps its RPC
+  // ops tables (clnt_ops, xp_ops) in .data.rel.ro behind RELR relocations:
+  // once any pointer call is reachable, so are they, until data reachability
+  // gates them (issue 15).
+  for (const char* n : {"ptrace", "mount", "reboot", "init_module", "kexec_load"}) {
     EXPECT_FALSE(allowed.count(n)) << n;
+  }
+}
+
+// NSS modules are loaded per database (analysis/nss.h): cgonet resolves
+// host names only, so the passwd-only module of this machine's
+// nsswitch.conf (Debian 12: "passwd: files systemd", "hosts: files dns")
+// is not in its analysis, while cgouser, which looks up users, has it.
+TEST(NativeFacts, NssModulesFollowTheDatabasesLookedUp) {
+  std::ifstream conf("/etc/nsswitch.conf");
+  std::string text((std::istreambuf_iterator<char>(conf)), std::istreambuf_iterator<char>());
+  auto line = [&](const std::string& db) {
+    const auto at = text.find("\n" + db + ":");
+    return at == std::string::npos ? std::string() : text.substr(at + 1, text.find('\n', at + 1) - at - 1);
+  };
+  if (line("passwd").find("systemd") == std::string::npos ||
+      line("hosts").find("systemd") != std::string::npos ||
+      !fs::exists("/lib/x86_64-linux-gnu/libnss_systemd.so.2")) {
+    GTEST_SKIP() << "needs passwd (not hosts) served by libnss_systemd";
+  }
+  TempDir tmp;
+  for (const auto& [prog, wants] : {std::pair{"cgonet", false}, std::pair{"cgouser", true}}) {
+    RunResult r = RunProgram({G2S_CLI, "--no-cache", G2S_FIXTURE_DIR "/amd64-cgo/" + std::string(prog),
+                              (tmp.path() / "p.json").string(), "--runtime", "none"});
+    ASSERT_TRUE(r.exited_ok()) << r.err;
+    EXPECT_EQ(r.out.find("libnss_systemd.so.2") != std::string::npos, wants) << prog << r.out;
   }
 }
 

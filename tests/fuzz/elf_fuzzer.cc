@@ -92,6 +92,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   if (auto relocs = f.DynamicRelocations()) {
     for (const elf::Relocation& r : *relocs) Probe(f, r.offset);
   }
+  if (auto relr = f.RelrOffsets()) {
+    // A bitmap word names at most 63 locations.
+    FUZZ_CHECK(relr->size() <= image.size() * 8);
+    for (std::uint64_t at : *relr) Probe(f, at);
+  }
 
   if (const elf::Section* eh = f.FindSection(".eh_frame")) {
     if (auto ranges = elf::ParseEhFrame(eh->data, eh->addr, f.ptr_size())) {

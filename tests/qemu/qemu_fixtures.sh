@@ -107,7 +107,7 @@ fi
 # profile): the comparison must report exactly that one call.
 "$cli" analyze --runtime none "$fixtures/$variant/varsys" \
   -o "$work/varsys.static.json" >/dev/null 2>&1
-"$cli" trace -q -o "$work/varsys.observed.json" -- "$fixtures/$variant/varsys" >/dev/null 2>&1
+"$cli" trace --emulate -q -o "$work/varsys.observed.json" -- "$fixtures/$variant/varsys" >/dev/null 2>&1
 if out=$("$cli" compare --static "$work/varsys.static.json" \
            --observed "$work/varsys.observed.json" 2>&1) ||
    ! grep -q "1 observed syscall not allowed" <<<"$out"; then

@@ -18,6 +18,7 @@
 
 #include "go2seccomp/analysis/analyzer.h"
 #include "go2seccomp/analysis/native_cache.h"
+#include "go2seccomp/analysis/nss.h"
 #include "go2seccomp/analysis/program.h"
 #include "go2seccomp/base/byte_reader.h"
 #include "go2seccomp/base/file_io.h"
@@ -146,6 +147,13 @@ struct Image {
   std::unique_ptr<disasm::Decoder> decoder;
   std::vector<bool> returns;  // may return to its caller
   std::set<std::uint32_t> address_taken;
+  // Functions whose address is stored only in glibc's __libc_subfreeres
+  // section (glibc <= 2.37): the section is read by __libc_freeres alone
+  // (malloc/set-freeres.c, RUN_HOOK over __start/__stop symbols), which only
+  // memory debuggers call (valgrind, mtrace). Address-taken once
+  // __libc_freeres is reachable; until then they are RPC and locale
+  // clean-ups that would bring socket, connect and more into every profile.
+  std::set<std::uint32_t> freeres_taken;
   // Code that is not this analysis's: a static Go program's Go functions
   // (NativeOptions::go_code). Left out of the code regions, so calls into
   // it are calls to unknown code and its syscalls are the Go side's.
@@ -547,20 +555,43 @@ Result<void> BuildImage(Image* img, Arch arch) {
   // Relocations: PLT slots, and function addresses stored in data.
   const RelocTypes rt = RelocTypesFor(arch);
   std::unordered_map<std::uint64_t, elf::Relocation> by_offset;
-  std::set<std::uint64_t> taken_addrs;
-  if (auto relocs = ef.DynamicRelocations()) {
-    for (const elf::Relocation& r : *relocs) {
-      by_offset[r.offset] = r;
-      if (r.type == rt.relative || r.type == rt.irelative) {
-        taken_addrs.insert(static_cast<std::uint64_t>(r.addend));
-      } else if ((r.type == rt.glob_dat || r.type == rt.abs64) && r.sym > 0 &&
-                 r.sym <= dynsyms.size() && dynsyms[r.sym - 1].shndx != 0) {
-        taken_addrs.insert(dynsyms[r.sym - 1].value);
-      }
+  std::set<std::uint64_t> taken_addrs, freeres_addrs;
+  const elf::Section* freeres = nullptr;
+  for (const elf::Section& sec : ef.sections()) {
+    if (sec.name == "__libc_subfreeres" && sec.IsAlloc()) freeres = &sec;
+  }
+  // A pointer stored at `at` whose value is `value`.
+  auto add_taken = [&](std::uint64_t at, std::uint64_t value) {
+    const bool in_freeres = freeres && at >= freeres->addr && at < freeres->addr + freeres->size;
+    (in_freeres ? freeres_addrs : taken_addrs).insert(value);
+  };
+  // An unreadable table would hide function pointers: fail, naming it.
+  auto relocs = ef.DynamicRelocations();
+  if (!relocs) return Unexpected(std::move(relocs).error().Wrap(img->path));
+  for (const elf::Relocation& r : *relocs) {
+    by_offset[r.offset] = r;
+    if (r.type == rt.relative || r.type == rt.irelative) {
+      add_taken(r.offset, static_cast<std::uint64_t>(r.addend));
+    } else if ((r.type == rt.glob_dat || r.type == rt.abs64) && r.sym > 0 &&
+               r.sym <= dynsyms.size() && dynsyms[r.sym - 1].shndx != 0) {
+      add_taken(r.offset, dynsyms[r.sym - 1].value);
     }
+  }
+  // Packed relative relocations (glibc 2.36's own libc.so.6 and ld.so keep
+  // all of theirs here): the word in the file is the link-time address.
+  auto relr = ef.RelrOffsets();
+  if (!relr) return Unexpected(std::move(relr).error().Wrap(img->path));
+  for (std::uint64_t at : *relr) {
+    if (auto w = ef.ReadPointer(at)) add_taken(at, *w);
   }
   for (std::uint64_t a : taken_addrs) {
     if (auto f = p.FuncWithEntry(a)) img->address_taken.insert(static_cast<std::uint32_t>(*f));
+  }
+  for (std::uint64_t a : freeres_addrs) {
+    auto f = p.FuncWithEntry(a);
+    if (f && !img->address_taken.count(static_cast<std::uint32_t>(*f))) {
+      img->freeres_taken.insert(static_cast<std::uint32_t>(*f));
+    }
   }
   if (ef.type() == elf::kEtExec) AddDataPointers(ef, img);
 
@@ -760,6 +791,7 @@ void RestoreImage(ImageSummary&& s, Image* img) {
     for (std::uint32_t k : s.plt_calls[f]) img->plt_calls[f].push_back(plt[k]);
   }
   img->address_taken.insert(s.address_taken.begin(), s.address_taken.end());
+  img->freeres_taken.insert(s.freeres_taken.begin(), s.freeres_taken.end());
   for (auto& [name, f] : s.exports) img->exports.emplace(std::move(name), f);
   img->ifunc_exports.insert(s.ifunc_exports.begin(), s.ifunc_exports.end());
   img->roots = std::move(s.roots);
@@ -792,6 +824,7 @@ ImageSummary SummarizeImage(const Image& img) {
     for (const PltTarget* t : img.plt_calls[f]) s.plt_calls[f].push_back(plt_index.at(t));
   }
   s.address_taken.assign(img.address_taken.begin(), img.address_taken.end());
+  s.freeres_taken.assign(img.freeres_taken.begin(), img.freeres_taken.end());
   s.exports.assign(img.exports.begin(), img.exports.end());
   std::sort(s.exports.begin(), s.exports.end());  // deterministic files
   s.ifunc_exports.assign(img.ifunc_exports.begin(), img.ifunc_exports.end());
@@ -1285,12 +1318,45 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
       if (img.indirect[f]) reach_all_taken();
     }
   };
-  run();
+  // __libc_subfreeres's functions once __libc_freeres is reachable (see
+  // Image::freeres_taken); true if that made more functions address-taken.
+  std::vector<bool> freeres_released(images.size(), false);
+  auto release_freeres = [&] {
+    bool more = false;
+    freeres_released.resize(images.size(), false);
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      const Image& img = *images[i];
+      auto it = img.exports.find("__libc_freeres");
+      if (freeres_released[i] || img.freeres_taken.empty() || it == img.exports.end() ||
+          !reached[i][it->second]) {
+        continue;
+      }
+      freeres_released[i] = true;
+      log.current = Via{Via::Kind::kPointer, i, it->second};
+      for (std::uint32_t f : img.freeres_taken) {
+        if (!taken[i].insert(f).second) continue;
+        more = true;
+        if (indirect_reached) {
+          external[i].insert(f);
+          reach(i, f);
+        }
+      }
+    }
+    return more;
+  };
+  auto run_to_fixpoint = [&] {
+    do {
+      run();
+    } while (release_freeres());
+  };
+  run_to_fixpoint();
 
-  // glibc's NSS (getpwuid_r, getaddrinfo, ...) dlopen()s the modules named
-  // in /etc/nsswitch.conf (libnss_systemd.so.2 for "passwd: files systemd"
-  // on Debian). When an NSS entry point is reachable, those modules are
-  // analysed too, with every _nss_* function they export as a root.
+  // glibc's NSS (getpwuid_r, getaddrinfo, ...) dlopen()s the modules that
+  // /etc/nsswitch.conf names for the database a lookup uses
+  // (libnss_systemd.so.2 for "passwd: files systemd" on Debian), so the
+  // modules of each database whose entry points are reachable are
+  // analysed, with every _nss_* function they export as a root (nss.h).
+  // Their code may reach entry points of more databases: to a fixpoint.
   auto reached_export = [&](auto pred) {
     for (std::size_t i = 0; i < images.size(); ++i) {
       for (const auto& [name, f] : images[i]->exports) {
@@ -1299,29 +1365,24 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
     }
     return false;
   };
-  const bool nss = reached_export([](const std::string& n) {
-    for (const char* p : {"getpw", "getgr", "getsp", "getaddrinfo", "gethostby", "getservby",
-                          "getprotoby", "getnetby", "initgroups", "getgrouplist", "getnameinfo",
-                          "getrpcby", "getnetgrent", "innetgr"}) {
-      if (n.starts_with(p)) return true;
-    }
-    return false;
-  });
-  if (nss) {
-    std::ifstream conf(UnderRoot(options.root, "/etc/nsswitch.conf"));
-    std::set<std::string> services;
-    std::string line;
-    while (std::getline(conf, line)) {
-      line = line.substr(0, line.find('#'));
-      const auto colon = line.find(':');
-      if (colon == std::string::npos) continue;
-      std::istringstream words(line.substr(colon + 1));
-      for (std::string w; words >> w;) {
-        if (!w.empty() && w[0] != '[') services.insert(w);
+  std::set<std::string> nss_databases;
+  std::optional<NssConfig> nss_conf;
+  for (;;) {
+    std::set<std::string> databases = nss_databases;
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      for (const auto& [name, f] : images[i]->exports) {
+        if (!reached[i][f]) continue;
+        for (std::string& db : NssDatabasesOf(name)) databases.insert(std::move(db));
       }
     }
+    if (databases == nss_databases) break;
+    nss_databases = databases;
+    if (!nss_conf) {
+      std::ifstream conf(UnderRoot(options.root, "/etc/nsswitch.conf"));
+      nss_conf = ParseNsswitchConf(conf);
+    }
     const std::size_t before = images.size();
-    for (const std::string& svc : services) {
+    for (const std::string& svc : NssServicesFor(*nss_conf, nss_databases)) {
       const std::string lib = "libnss_" + svc + ".so.2";
       for (const std::string& d : dirs) {
         const std::string cand = UnderRoot(options.root, d + "/" + lib);
@@ -1331,6 +1392,7 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
         break;
       }
     }
+    if (images.size() == before) continue;
     out.analysis_ms += ms_since(t_phase);
     t_phase = Clock::now();
     G2S_TRY(BuildImages(images, before, arch, cache_ptr));
@@ -1359,7 +1421,7 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
         for (std::uint32_t f : taken[i]) reach(i, f);
       }
     }
-    run();
+    run_to_fixpoint();
   }
   if (reached_export([](const std::string& n) {
         return n == "dlopen" || n == "dlmopen" || n == "iconv_open";

@@ -278,6 +278,7 @@ ImageSummary ReadSummary(Reader* r) {
     s.indirect[f] = r->U8() != 0;
   }
   s.address_taken = r->Indices(n);
+  s.freeres_taken = r->Indices(n);
   for (std::uint32_t k = r->Count(8); r->ok() && k > 0; --k) {
     std::string name = r->Str();
     const std::uint32_t f = r->U32();
@@ -386,6 +387,7 @@ std::string SerializeImageSummary(const ImageSummary& s) {
     w.U8(s.indirect[f]);
   }
   w.Indices(s.address_taken);
+  w.Indices(s.freeres_taken);
   w.U32(static_cast<std::uint32_t>(s.exports.size()));
   for (const auto& [name, f] : s.exports) {
     w.Str(name);

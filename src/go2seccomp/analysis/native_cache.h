@@ -42,7 +42,7 @@
 namespace go2seccomp::analysis {
 
 // Bump when ImageSummary or what it means changes.
-inline constexpr std::uint32_t kLibraryCacheFormat = 1;
+inline constexpr std::uint32_t kLibraryCacheFormat = 2;
 
 struct CachedFunction {
   std::uint64_t entry = 0, end = 0;
@@ -71,6 +71,7 @@ struct ImageSummary {
   std::vector<bool> indirect;
   std::vector<CachedPltTarget> plt;  // sorted by entry
   std::vector<std::uint32_t> address_taken;
+  std::vector<std::uint32_t> freeres_taken;
   std::vector<std::pair<std::string, std::uint32_t>> exports;
   std::vector<std::string> ifunc_exports;
   std::vector<std::uint64_t> roots;

@@ -33,6 +33,10 @@ constexpr std::int64_t kDtRelaent = 9;
 constexpr std::int64_t kDtRel = 17;
 constexpr std::int64_t kDtRelsz = 18;
 constexpr std::int64_t kDtRelent = 19;
+constexpr std::int64_t kDtRelrsz = 35;
+constexpr std::int64_t kDtRelr = 36;
+constexpr std::int64_t kDtRelrent = 37;
+constexpr std::uint32_t kShtRelr = 19;
 constexpr std::int64_t kDtPltrel = 20;
 constexpr std::int64_t kDtJmprel = 23;
 
@@ -773,6 +777,76 @@ Result<std::vector<Relocation>> ElfFile::DynamicRelocations() const {
     G2S_ASSIGN_OR_RETURN(std::vector<Relocation> rs,
                          ParseRelocations(t.data, t.rela, t.entsize, t.what));
     out.insert(out.end(), rs.begin(), rs.end());
+  }
+  return out;
+}
+
+namespace {
+
+// Decodes one RELR table (the gABI's SHT_RELR format, as glibc's
+// elf/dynamic-link.h ELF_DYNAMIC_DO_RELR reads it): an even word is an
+// address to relocate; an odd word is a bitmap whose bit k (k >= 1) stands
+// for the word (k - 1) words past the address the previous entry left off
+// at, which then advances by (word bits - 1) words.
+Result<void> DecodeRelr(Bytes table, int word, std::string_view what,
+                        std::vector<std::uint64_t>* out) {
+  if (table.size() % word != 0) {
+    return MakeError(ErrorCode::kMalformed, "{}: size {} is not a multiple of {}", what,
+                     table.size(), word);
+  }
+  const int bits = word * 8;
+  std::optional<std::uint64_t> next;
+  for (std::size_t off = 0; off < table.size(); off += word) {
+    std::uint64_t e = LoadWord(table.data() + off, word);
+    if ((e & 1) == 0) {
+      out->push_back(e);
+      next = e + word;
+      continue;
+    }
+    if (!next) {
+      return MakeError(ErrorCode::kMalformed, "{}: entry at offset {:#x} is a bitmap with no address before it",
+                       what, off);
+    }
+    std::uint64_t at = *next;
+    for (e >>= 1; e != 0; e >>= 1, at += word) {
+      if (e & 1) out->push_back(at);
+    }
+    *next += static_cast<std::uint64_t>(bits - 1) * word;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<std::uint64_t>> ElfFile::RelrOffsets() const {
+  std::vector<std::uint64_t> out;
+  G2S_ASSIGN_OR_RETURN(std::vector<DynamicEntry> dyn, DynamicEntries());
+  if (!dyn.empty()) {
+    std::optional<std::uint64_t> relr, relrsz, relrent;
+    for (const DynamicEntry& e : dyn) {
+      if (e.tag == kDtRelr) relr = e.value;
+      if (e.tag == kDtRelrsz) relrsz = e.value;
+      if (e.tag == kDtRelrent) relrent = e.value;
+    }
+    if (!relr) return out;
+    if (!relrsz) {
+      return MakeError(ErrorCode::kMalformed, "dynamic table has DT_RELR {:#x} but no DT_RELRSZ",
+                       *relr);
+    }
+    if (relrent && *relrent != static_cast<std::uint64_t>(ptr_size())) {
+      return MakeError(ErrorCode::kMalformed, "DT_RELRENT is {}, not the word size {}", *relrent,
+                       ptr_size());
+    }
+    if (*relrsz == 0) return out;
+    auto data = ReadVirtual(*relr, *relrsz);
+    if (!data) return Unexpected(std::move(data).error().Wrap("DT_RELR"));
+    G2S_TRY(DecodeRelr(*data, ptr_size(), "DT_RELR", &out));
+    return out;
+  }
+  for (const Section& s : sections_) {
+    if (s.type != kShtRelr || !s.IsAlloc()) continue;
+    G2S_TRY(DecodeRelr(s.data, ptr_size(),
+                                   fmt::format("section {} ({})", s.index, s.name), &out));
   }
   return out;
 }

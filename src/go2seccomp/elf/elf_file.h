@@ -254,8 +254,14 @@ class ElfFile {
   Result<std::vector<std::string_view>> DynamicStrings(std::int64_t tag) const;
   // Dynamic relocations from DT_RELA/DT_REL/DT_JMPREL when there is a dynamic
   // table (the loader's view), else from SHF_ALLOC SHT_RELA/SHT_REL sections.
-  // DT_RELR (packed relative) is not decoded.
+  // DT_RELR (packed relative) is not among them: RelrOffsets() has it.
   Result<std::vector<Relocation>> DynamicRelocations() const;
+  // The addresses DT_RELR (else SHF_ALLOC SHT_RELR sections) relocates, in
+  // table order: words that hold a link-time address in the file and get the
+  // load bias added (the addend stays in place, as with REL). glibc 2.36+
+  // links libc.so.6 and ld.so with -z pack-relative-relocs, so most of their
+  // RELATIVE relocations are only here. Empty if there is none.
+  Result<std::vector<std::uint64_t>> RelrOffsets() const;
 
  private:
 

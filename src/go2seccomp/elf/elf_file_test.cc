@@ -799,6 +799,7 @@ TEST_F(MalformedTest, RandomHeaderFlipsNeverCrash) {
       (void)f->DynamicSymbols();
       (void)f->Needed();
       (void)f->DynamicRelocations();
+      (void)f->RelrOffsets();
       (void)f->Interpreter();
       (void)f->IsExecutableAddress(f->entry());
     }
@@ -846,6 +847,72 @@ TEST(ElfPieTest, BrokenRelocationsAreReportedWhenNeeded) {
   auto p = f->ReadPointer(target);
   ASSERT_FALSE(p.has_value());
   EXPECT_THAT(p.error().message, HasSubstr("is 0 in the file"));
+}
+
+// ---------------------------------------------------------------------------
+// DT_RELR: Debian 12's glibc 2.36 packs libc.so.6's relative relocations.
+
+constexpr const char* kHostLibc = "/lib/x86_64-linux-gnu/libc.so.6";
+
+// The locations readelf (binutils 2.38+ decodes RELR) lists for .relr.dyn.
+std::vector<std::uint64_t> ReadelfRelrOffsets(const std::string& path) {
+  std::vector<std::uint64_t> out;
+  bool in = false;
+  for (std::string_view line : SplitLines(RunCommand("readelf -rW " + path).out)) {
+    if (line.starts_with("Relocation section")) {
+      in = line.find(".relr.dyn") != std::string_view::npos;
+      continue;
+    }
+    if (!in) continue;
+    const auto fields = SplitFields(line);
+    if (fields.size() != 1) continue;
+    if (auto v = ParseHex(fields[0])) out.push_back(*v);
+  }
+  return out;
+}
+
+TEST(ElfRelrTest, HostLibcMatchesReadelf) {
+  std::vector<std::uint8_t> b;
+  if (!ReadFile(kHostLibc, &b)) GTEST_SKIP() << kHostLibc << " not present";
+  const std::vector<std::uint64_t> want = ReadelfRelrOffsets(kHostLibc);
+  if (want.empty()) GTEST_SKIP() << kHostLibc << " has no .relr.dyn (glibc < 2.36?)";
+  auto f = ElfFile::Parse(b);
+  ASSERT_TRUE(f.has_value()) << f.error().message;
+  auto got = f->RelrOffsets();
+  ASSERT_TRUE(got.has_value()) << got.error().message;
+  EXPECT_EQ(*got, want);
+  // Each location holds a link-time address inside the file's image: the
+  // loader adds the bias to it.
+  for (std::uint64_t at : *got) {
+    auto w = f->ReadPointer(at);
+    ASSERT_TRUE(w.has_value()) << std::hex << at;
+    EXPECT_NE(f->FindLoadSegment(*w), nullptr) << std::hex << at << " -> " << *w;
+  }
+  // A Go binary has none.
+  std::vector<std::uint8_t> go;
+  ASSERT_TRUE(ReadFile(FixturePath("amd64-pie", "hello"), &go));
+  auto g = ElfFile::Parse(go);
+  ASSERT_TRUE(g.has_value());
+  EXPECT_THAT(g->RelrOffsets(), ::testing::Optional(::testing::IsEmpty()));
+}
+
+TEST(ElfRelrTest, BitmapWithoutAddressIsMalformed) {
+  std::vector<std::uint8_t> b;
+  if (!ReadFile(kHostLibc, &b)) GTEST_SKIP() << kHostLibc << " not present";
+  const ElfFile good = *ElfFile::Parse(b);
+  const Section* relr = nullptr;
+  for (const Section& s : good.sections()) {
+    if (s.name == ".relr.dyn") relr = &s;
+  }
+  if (relr == nullptr) GTEST_SKIP() << kHostLibc << " has no .relr.dyn";
+  // The first entry must be an address (even); make it a bitmap.
+  b[relr->offset] |= 1;
+  auto f = ElfFile::Parse(b);
+  ASSERT_TRUE(f.has_value());
+  auto got = f->RelrOffsets();
+  ASSERT_FALSE(got.has_value());
+  EXPECT_EQ(got.error().code, ErrorCode::kMalformed);
+  EXPECT_THAT(got.error().message, HasSubstr("DT_RELR: entry at offset 0x0 is a bitmap"));
 }
 
 // ---------------------------------------------------------------------------
