@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -133,6 +134,17 @@ TEST(NativeFacts, NssModulesFollowTheDatabasesLookedUp) {
     ASSERT_TRUE(r.exited_ok()) << r.err;
     EXPECT_EQ(r.out.find("libnss_systemd.so.2") != std::string::npos, wants) << prog << r.out;
   }
+}
+
+// explain names, for a C-side syscall reached through a pointer, where the
+// pointer is stored: socket in libcprog comes from libc's RPC ops tables,
+// a RELR-relocated word in .data.rel.ro (glibc 2.36).
+TEST(NativeFacts, ExplainNamesWhereAPointerIsStored) {
+  RunResult r = RunProgram({G2S_CLI, "explain", "--no-cache", "--runtime", "none", G2S_LIBCPROG,
+                            "socket"});
+  ASSERT_TRUE(r.exited_ok()) << r.err;
+  const std::regex stored(R"(its address is in data at \.[a-z_.]+\+0x[0-9a-f]+ \(0x[0-9a-f]+\))");
+  EXPECT_TRUE(std::regex_search(r.out, stored)) << r.out;
 }
 
 // Libraries are found where the loader finds them (DT_RUNPATH $ORIGIN/lib,

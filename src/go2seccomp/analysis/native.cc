@@ -154,6 +154,9 @@ struct Image {
   // __libc_freeres is reachable; until then they are RPC and locale
   // clean-ups that would bring socket, connect and more into every profile.
   std::set<std::uint32_t> freeres_taken;
+  // For explain: the lowest data address holding each address-taken (or
+  // freeres-taken) function's address, where relocations put it there.
+  std::map<std::uint32_t, std::uint64_t> stored_at;
   // Code that is not this analysis's: a static Go program's Go functions
   // (NativeOptions::go_code). Left out of the code regions, so calls into
   // it are calls to unknown code and its syscalls are the Go side's.
@@ -556,6 +559,7 @@ Result<void> BuildImage(Image* img, Arch arch) {
   const RelocTypes rt = RelocTypesFor(arch);
   std::unordered_map<std::uint64_t, elf::Relocation> by_offset;
   std::set<std::uint64_t> taken_addrs, freeres_addrs;
+  std::map<std::uint64_t, std::uint64_t> value_at;  // value -> lowest location
   const elf::Section* freeres = nullptr;
   for (const elf::Section& sec : ef.sections()) {
     if (sec.name == "__libc_subfreeres" && sec.IsAlloc()) freeres = &sec;
@@ -564,6 +568,8 @@ Result<void> BuildImage(Image* img, Arch arch) {
   auto add_taken = [&](std::uint64_t at, std::uint64_t value) {
     const bool in_freeres = freeres && at >= freeres->addr && at < freeres->addr + freeres->size;
     (in_freeres ? freeres_addrs : taken_addrs).insert(value);
+    auto [it, fresh] = value_at.emplace(value, at);
+    if (!fresh && at < it->second) it->second = at;
   };
   // An unreadable table would hide function pointers: fail, naming it.
   auto relocs = ef.DynamicRelocations();
@@ -592,6 +598,9 @@ Result<void> BuildImage(Image* img, Arch arch) {
     if (f && !img->address_taken.count(static_cast<std::uint32_t>(*f))) {
       img->freeres_taken.insert(static_cast<std::uint32_t>(*f));
     }
+  }
+  for (const auto& [value, at] : value_at) {
+    if (auto f = p.FuncWithEntry(value)) img->stored_at.emplace(static_cast<std::uint32_t>(*f), at);
   }
   if (ef.type() == elf::kEtExec) AddDataPointers(ef, img);
 
@@ -792,6 +801,7 @@ void RestoreImage(ImageSummary&& s, Image* img) {
   }
   img->address_taken.insert(s.address_taken.begin(), s.address_taken.end());
   img->freeres_taken.insert(s.freeres_taken.begin(), s.freeres_taken.end());
+  img->stored_at.insert(s.stored_at.begin(), s.stored_at.end());
   for (auto& [name, f] : s.exports) img->exports.emplace(std::move(name), f);
   img->ifunc_exports.insert(s.ifunc_exports.begin(), s.ifunc_exports.end());
   img->roots = std::move(s.roots);
@@ -825,6 +835,7 @@ ImageSummary SummarizeImage(const Image& img) {
   }
   s.address_taken.assign(img.address_taken.begin(), img.address_taken.end());
   s.freeres_taken.assign(img.freeres_taken.begin(), img.freeres_taken.end());
+  s.stored_at.assign(img.stored_at.begin(), img.stored_at.end());
   s.exports.assign(img.exports.begin(), img.exports.end());
   std::sort(s.exports.begin(), s.exports.end());  // deterministic files
   s.ifunc_exports.assign(img.ifunc_exports.begin(), img.ifunc_exports.end());
@@ -1006,6 +1017,21 @@ struct ReachLog {
                        images[i]->FunctionName(f));
   }
 
+  // " at SECTION+OFF (ADDR)": where a relocation stores f's address.
+  static std::string StoredAt(const Image& img, std::uint32_t f) {
+    auto it = img.stored_at.find(f);
+    if (it == img.stored_at.end()) return "";
+    const std::uint64_t at = it->second;
+    if (img.elf) {
+      for (const elf::Section& sec : img.elf->sections()) {
+        if (sec.IsAlloc() && !sec.name.empty() && at >= sec.addr && at < sec.addr + sec.size) {
+          return fmt::format(" at {}+{:#x} ({:#x})", sec.name, at - sec.addr, at);
+        }
+      }
+    }
+    return fmt::format(" at {:#x}", at);
+  }
+
   // "root -> ... -> f", each step a function; a pointer step says where the
   // address was taken and which indirect call made it callable. Reach order
   // makes this a walk to ever earlier functions, so it ends; long chains
@@ -1037,7 +1063,7 @@ struct ReachLog {
         case Via::Kind::kPointer: {
           auto t = taken_by.find({i, f});
           const std::string where =
-              t == taken_by.end() ? "its address is in data"
+              t == taken_by.end() ? "its address is in data" + StoredAt(*images[i], f)
                                   : "its address is taken by " +
                                         Name(images, t->second.first, t->second.second);
           const std::string caller = v.image == kGo ? "Go code (cgo)" : Name(images, v.image, v.func);

@@ -279,6 +279,12 @@ ImageSummary ReadSummary(Reader* r) {
   }
   s.address_taken = r->Indices(n);
   s.freeres_taken = r->Indices(n);
+  for (std::uint32_t k = r->Count(12); r->ok() && k > 0; --k) {
+    const std::uint32_t f = r->U32();
+    const std::uint64_t at = r->U64();
+    r->Check(f < n);
+    s.stored_at.emplace_back(f, at);
+  }
   for (std::uint32_t k = r->Count(8); r->ok() && k > 0; --k) {
     std::string name = r->Str();
     const std::uint32_t f = r->U32();
@@ -388,6 +394,11 @@ std::string SerializeImageSummary(const ImageSummary& s) {
   }
   w.Indices(s.address_taken);
   w.Indices(s.freeres_taken);
+  w.U32(static_cast<std::uint32_t>(s.stored_at.size()));
+  for (const auto& [f, at] : s.stored_at) {
+    w.U32(f);
+    w.U64(at);
+  }
   w.U32(static_cast<std::uint32_t>(s.exports.size()));
   for (const auto& [name, f] : s.exports) {
     w.Str(name);

@@ -72,6 +72,7 @@ struct ImageSummary {
   std::vector<CachedPltTarget> plt;  // sorted by entry
   std::vector<std::uint32_t> address_taken;
   std::vector<std::uint32_t> freeres_taken;
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> stored_at;  // function, data address
   std::vector<std::pair<std::string, std::uint32_t>> exports;
   std::vector<std::string> ifunc_exports;
   std::vector<std::uint64_t> roots;

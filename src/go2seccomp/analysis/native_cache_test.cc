@@ -32,6 +32,8 @@ ImageSummary Sample() {
   s.takes = {{2}, {}, {}};
   s.indirect = {false, true, false};
   s.address_taken = {1};
+  s.freeres_taken = {2};
+  s.stored_at = {{1, 0x3008}, {2, 0x3100}};
   s.exports = {{"getpid", 2}, {"syscall", 0}};
   s.ifunc_exports = {"memcpy"};
   s.roots = {0x1010};
@@ -63,6 +65,8 @@ void ExpectSame(const ImageSummary& a, const ImageSummary& b) {
   EXPECT_EQ(a.takes, b.takes);
   EXPECT_EQ(a.indirect, b.indirect);
   EXPECT_EQ(a.address_taken, b.address_taken);
+  EXPECT_EQ(a.freeres_taken, b.freeres_taken);
+  EXPECT_EQ(a.stored_at, b.stored_at);
   EXPECT_EQ(a.exports, b.exports);
   EXPECT_EQ(a.ifunc_exports, b.ifunc_exports);
   EXPECT_EQ(a.roots, b.roots);
