@@ -1,6 +1,6 @@
 // Finds every syscall a Go program can make, from its machine code.
 //
-//   G2S_ASSIGN_OR_RETURN(LoadedBinary bin, LoadBinary(path));   // loader.h
+//   G2S_ASSIGN_OR_RETURN(LoadedBinary bin, LoadedBinary::Open(path));  // loader.h
 //   Report r = Analyze(bin.program(), {});
 //   for (const auto& [nr, uses] : r.uses) ...                  // resolved
 //   for (const Finding& f : r.findings) ...                     // not resolved
