@@ -858,7 +858,8 @@ constexpr const char* kHostLibc = "/lib/x86_64-linux-gnu/libc.so.6";
 std::vector<std::uint64_t> ReadelfRelrOffsets(const std::string& path) {
   std::vector<std::uint64_t> out;
   bool in = false;
-  for (std::string_view line : SplitLines(RunCommand("readelf -rW " + path).out)) {
+  const std::string text = RunCommand("readelf -rW " + path).out;  // the lines view it
+  for (std::string_view line : SplitLines(text)) {
     if (line.starts_with("Relocation section")) {
       in = line.find(".relr.dyn") != std::string_view::npos;
       continue;
