@@ -558,18 +558,20 @@ Result<void> BuildImage(Image* img, Arch arch) {
   // Relocations: PLT slots, and function addresses stored in data.
   const RelocTypes rt = RelocTypesFor(arch);
   std::unordered_map<std::uint64_t, elf::Relocation> by_offset;
-  std::set<std::uint64_t> taken_addrs, freeres_addrs;
-  std::map<std::uint64_t, std::uint64_t> value_at;  // value -> lowest location
-  const elf::Section* freeres = nullptr;
-  for (const elf::Section& sec : ef.sections()) {
-    if (sec.name == "__libc_subfreeres" && sec.IsAlloc()) freeres = &sec;
-  }
-  // A pointer stored at `at` whose value is `value`.
+  // Each function address stored in data: the lowest location holding it
+  // (for explain), and whether one lies outside __libc_subfreeres.
+  struct Stored {
+    std::uint64_t at;
+    bool outside_freeres;
+  };
+  std::map<std::uint64_t, Stored> stored;
+  const elf::Section* freeres = ef.FindSection("__libc_subfreeres");
   auto add_taken = [&](std::uint64_t at, std::uint64_t value) {
-    const bool in_freeres = freeres && at >= freeres->addr && at < freeres->addr + freeres->size;
-    (in_freeres ? freeres_addrs : taken_addrs).insert(value);
-    auto [it, fresh] = value_at.emplace(value, at);
-    if (!fresh && at < it->second) it->second = at;
+    const bool outside = !(freeres && freeres->ContainsAddress(at));
+    auto [it, fresh] = stored.emplace(value, Stored{at, outside});
+    if (fresh) return;
+    it->second.at = std::min(it->second.at, at);
+    it->second.outside_freeres |= outside;
   };
   // An unreadable table would hide function pointers: fail, naming it.
   auto relocs = ef.DynamicRelocations();
@@ -590,17 +592,12 @@ Result<void> BuildImage(Image* img, Arch arch) {
   for (std::uint64_t at : *relr) {
     if (auto w = ef.ReadPointer(at)) add_taken(at, *w);
   }
-  for (std::uint64_t a : taken_addrs) {
-    if (auto f = p.FuncWithEntry(a)) img->address_taken.insert(static_cast<std::uint32_t>(*f));
-  }
-  for (std::uint64_t a : freeres_addrs) {
-    auto f = p.FuncWithEntry(a);
-    if (f && !img->address_taken.count(static_cast<std::uint32_t>(*f))) {
-      img->freeres_taken.insert(static_cast<std::uint32_t>(*f));
-    }
-  }
-  for (const auto& [value, at] : value_at) {
-    if (auto f = p.FuncWithEntry(value)) img->stored_at.emplace(static_cast<std::uint32_t>(*f), at);
+  for (const auto& [value, where] : stored) {
+    auto f = p.FuncWithEntry(value);
+    if (!f) continue;
+    const auto fi = static_cast<std::uint32_t>(*f);
+    (where.outside_freeres ? img->address_taken : img->freeres_taken).insert(fi);
+    img->stored_at.emplace(fi, where.at);
   }
   if (ef.type() == elf::kEtExec) AddDataPointers(ef, img);
 
@@ -1022,12 +1019,9 @@ struct ReachLog {
     auto it = img.stored_at.find(f);
     if (it == img.stored_at.end()) return "";
     const std::uint64_t at = it->second;
-    if (img.elf) {
-      for (const elf::Section& sec : img.elf->sections()) {
-        if (sec.IsAlloc() && !sec.name.empty() && at >= sec.addr && at < sec.addr + sec.size) {
-          return fmt::format(" at {}+{:#x} ({:#x})", sec.name, at - sec.addr, at);
-        }
-      }
+    const elf::Section* sec = img.elf ? img.elf->FindSectionByAddress(at) : nullptr;
+    if (sec && !sec->name.empty()) {
+      return fmt::format(" at {}+{:#x} ({:#x})", sec->name, at - sec->addr, at);
     }
     return fmt::format(" at {:#x}", at);
   }
@@ -1346,18 +1340,14 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
   };
   // __libc_subfreeres's functions once __libc_freeres is reachable (see
   // Image::freeres_taken); true if that made more functions address-taken.
-  std::vector<bool> freeres_released(images.size(), false);
   auto release_freeres = [&] {
     bool more = false;
-    freeres_released.resize(images.size(), false);
     for (std::size_t i = 0; i < images.size(); ++i) {
       const Image& img = *images[i];
       auto it = img.exports.find("__libc_freeres");
-      if (freeres_released[i] || img.freeres_taken.empty() || it == img.exports.end() ||
-          !reached[i][it->second]) {
+      if (img.freeres_taken.empty() || it == img.exports.end() || !reached[i][it->second]) {
         continue;
       }
-      freeres_released[i] = true;
       log.current = Via{Via::Kind::kPointer, i, it->second};
       for (std::uint32_t f : img.freeres_taken) {
         if (!taken[i].insert(f).second) continue;
@@ -1383,24 +1373,20 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
   // modules of each database whose entry points are reachable are
   // analysed, with every _nss_* function they export as a root (nss.h).
   // Their code may reach entry points of more databases: to a fixpoint.
-  auto reached_export = [&](auto pred) {
+  auto for_each_reached_export = [&](auto fn) {
     for (std::size_t i = 0; i < images.size(); ++i) {
       for (const auto& [name, f] : images[i]->exports) {
-        if (reached[i][f] && pred(name)) return true;
+        if (reached[i][f]) fn(name);
       }
     }
-    return false;
   };
   std::set<std::string> nss_databases;
   std::optional<NssConfig> nss_conf;
   for (;;) {
     std::set<std::string> databases = nss_databases;
-    for (std::size_t i = 0; i < images.size(); ++i) {
-      for (const auto& [name, f] : images[i]->exports) {
-        if (!reached[i][f]) continue;
-        for (std::string& db : NssDatabasesOf(name)) databases.insert(std::move(db));
-      }
-    }
+    for_each_reached_export([&](const std::string& name) {
+      for (std::string& db : NssDatabasesOf(name)) databases.insert(std::move(db));
+    });
     if (databases == nss_databases) break;
     nss_databases = databases;
     if (!nss_conf) {
@@ -1449,9 +1435,11 @@ Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch a
     }
     run_to_fixpoint();
   }
-  if (reached_export([](const std::string& n) {
-        return n == "dlopen" || n == "dlmopen" || n == "iconv_open";
-      })) {
+  bool loads_at_run_time = false;
+  for_each_reached_export([&](const std::string& n) {
+    loads_at_run_time |= n == "dlopen" || n == "dlmopen" || n == "iconv_open";
+  });
+  if (loads_at_run_time) {
     out.findings.push_back(
         "dlopen/iconv_open is reachable: libraries the program or libc loads at run time "
         "(other than the NSS modules of nsswitch.conf) are not analysed");

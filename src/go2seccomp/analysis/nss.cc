@@ -117,20 +117,22 @@ std::set<std::string> NssServicesFor(const NssConfig& conf,
   for (const std::string& db : databases) {
     auto it = conf.find(db);
     if (it == conf.end() && db == "initgroups") it = conf.find("group");
+    std::set<std::string> services;
     if (it != conf.end()) {
-      out.insert(it->second.begin(), it->second.end());
+      services.insert(it->second.begin(), it->second.end());
     } else {
-      out.insert({"files", "compat", "nis"});
-      if (db == "hosts") out.insert("dns");
+      services = {"files", "compat", "nis"};
+      if (db == "hosts") services.insert("dns");
     }
-    if (out.count("compat")) {
+    if (services.count("compat")) {
       auto c = conf.find(db + "_compat");
       if (c != conf.end()) {
-        out.insert(c->second.begin(), c->second.end());
+        services.insert(c->second.begin(), c->second.end());
       } else {
-        out.insert("nis");  // nss_compat's default for "+" entries
+        services.insert("nis");  // nss_compat's default for "+" entries
       }
     }
+    out.insert(services.begin(), services.end());
   }
   return out;
 }

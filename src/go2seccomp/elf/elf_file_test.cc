@@ -901,10 +901,7 @@ TEST(ElfRelrTest, BitmapWithoutAddressIsMalformed) {
   std::vector<std::uint8_t> b;
   if (!ReadFile(kHostLibc, &b)) GTEST_SKIP() << kHostLibc << " not present";
   const ElfFile good = *ElfFile::Parse(b);
-  const Section* relr = nullptr;
-  for (const Section& s : good.sections()) {
-    if (s.name == ".relr.dyn") relr = &s;
-  }
+  const Section* relr = good.FindSection(".relr.dyn");
   if (relr == nullptr) GTEST_SKIP() << kHostLibc << " has no .relr.dyn";
   // The first entry must be an address (even); make it a bitmap.
   b[relr->offset] |= 1;
