@@ -17,29 +17,12 @@
 #include "go2seccomp/base/parallel.h"
 #include "go2seccomp/profile/renderers.h"
 #include "tools/go2seccomp/commands.h"
-#include "tools/go2seccomp/formats.h"
 
 namespace go2seccomp::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string Extension(OutputFormat f) {
-  switch (f) {
-    case OutputFormat::kSpo:
-      return ".yaml";
-    case OutputFormat::kSystemd:
-      return ".conf";
-    case OutputFormat::kBpf:
-      return ".bpf";
-    case OutputFormat::kBpfText:
-      return ".txt";
-    case OutputFormat::kOci:
-    case OutputFormat::kOciLinux:
-    default:
-      return ".json";
-  }
-}
+using RenderedOutput = generate::RenderedProfile;
 
 // DIR/<file name><ext>; a file name seen before gets -2, -3, ... so two
 // binaries called `go` (from two Go releases) do not overwrite each other.
@@ -53,7 +36,7 @@ std::vector<std::string> OutputPaths(const std::vector<std::string>& binaries,
     out.push_back(
         (fs::path(dir) / (n == 1 ? name : fmt::format("{}-{}", name, n)))
             .string() +
-        Extension(f));
+        std::string(generate::FileExtension(f)));
   }
   return out;
 }
@@ -76,32 +59,37 @@ int RunBatch(const std::vector<std::string>& binaries, const std::string& dir,
   ParallelFor(
       binaries.size(), HardwareThreads(),
       [&](std::size_t i, int) {
-        AnalyzeSummary summary;
-        auto p = AnalyzeToProfile(binaries[i], settings, &summary);
-        Result<void> written;
-        if (p && settings.strict && summary.findings > 0) {
-          written = MakeError(
-              ErrorCode::kInvalidArgument,
-              "{}: {} unresolved site(s); --strict: no profile written",
-              binaries[i], summary.findings);
-        } else if (p) {
+        Result<generate::Generated> g = MakeGenerator(binaries[i], settings).Run();
+        Result<RenderedOutput> rendered = RenderedOutput{};
+        if (g) {
           const std::string name =
               profile::SpoObjectName(fs::path(binaries[i]).filename().string());
-          auto rendered = RenderProfile(*p, format, name);
-          written = rendered
-                        ? WriteFileAtomically(outputs[i], rendered->content)
-                        : Result<void>(
-                              Unexpected(rendered.error().Wrap(binaries[i])));
-        } else {
-          written = Unexpected(p.error());
+          auto r = RenderProfile(g->profile, format, name);
+          rendered = r ? Result<RenderedOutput>(std::move(*r))
+                       : Unexpected(r.error().Wrap(binaries[i]));
         }
         const std::lock_guard<std::mutex> lock(print_mu);
-        if (!settings.quiet) {
-          for (const std::string& l : summary.lines)
-            std::printf("%s\n", l.c_str());
+        if (!g) {
+          ReportError(g.error());
+          ++failed;
+          std::fflush(stdout);
+          return;
         }
-        if (!written) {
-          ReportError(written.error());
+        PrintFindings(*g);
+        if (!settings.quiet) {
+          for (const std::string& l : SummaryLines(*g, settings)) std::printf("%s\n", l.c_str());
+        }
+        bool saved = false;
+        if (StrictRefuses(settings, *g, fmt::format("no profile written for {}", binaries[i]))) {
+          // StrictRefuses said why.
+        } else if (!rendered) {
+          ReportError(rendered.error());
+        } else if (auto w = WriteFileAtomically(outputs[i], rendered->content); !w) {
+          ReportError(w.error());
+        } else {
+          saved = true;
+        }
+        if (!saved) {
           ++failed;
         } else if (!settings.quiet) {
           std::printf("Saved seccomp profile at %s\n", outputs[i].c_str());

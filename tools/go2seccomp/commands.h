@@ -11,13 +11,19 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "go2seccomp/base/error.h"
+#include "go2seccomp/generate.h"
 #include "go2seccomp/profile/profile.h"
-#include "tools/go2seccomp/formats.h"
 
 namespace go2seccomp::cli {
+
+using generate::OutputFormat;
+using generate::OutputFormatList;
+using generate::OutputFormatNames;
+using generate::RenderProfile;
 
 // Set by a subcommand's parse callback; main() runs it after parsing.
 using Runner = std::function<int()>;
@@ -39,7 +45,8 @@ CLI::Option* AddErrnoOption(CLI::App* cmd, T* value,
       ->check(CLI::Range(1, kMaxErrno));
 }
 
-// What `analyze` (and `exec --analyze`) take besides the binary.
+// What `analyze` (and explain, diff, image, `exec --analyze`) take besides
+// the binary: the flags of generate::Generator (MakeGenerator).
 struct AnalyzeSettings {
   std::vector<std::string> with;  // more binaries to cover (children)
   bool strict = false;
@@ -76,24 +83,34 @@ struct AnalyzeSettings {
   std::function<std::optional<std::string>(const std::string&)> find_program;
 };
 
-// Human-readable lines about what was analysed, and the number of findings
-// (printed to stderr as they are found).
-struct AnalyzeSummary {
-  std::vector<std::string> lines;
-  std::size_t findings = 0;
-};
-
-// Analyzes `binary` (and settings.with) into a profile (analyze.cc).
-Result<profile::Profile> AnalyzeToProfile(const std::string& binary,
-                                          const AnalyzeSettings& settings,
-                                          AnalyzeSummary* summary);
+// The generator for `binary` with these flags (settings.cc).
+generate::Generator MakeGenerator(const std::string& binary, const AnalyzeSettings& settings);
+// Runs it and prints its findings ("PATH: finding: ...", stderr), with
+// `hide_prefix` (a temporary tree) taken out of the paths.
+Result<generate::Generated> Generate(const std::string& binary, const AnalyzeSettings& settings,
+                                     std::string_view hide_prefix = {});
+void PrintFindings(const generate::Generated& g, std::string_view hide_prefix = {});
+// Erases every occurrence of `prefix` in `*line` (none if it is empty).
+void HidePrefix(std::string* line, std::string_view prefix);
+// What was analysed, one line per fact (and the phases with --stats).
+std::vector<std::string> SummaryLines(const generate::Generated& g,
+                                      const AnalyzeSettings& settings);
+// --strict, the one place: true, having said "N unresolved site(s);
+// --strict: <consequence>", when it is set and there are findings.
+bool StrictRefuses(const AnalyzeSettings& settings, const generate::Generated& g,
+                   std::string_view consequence);
 
 // `analyze A B C -o DIR/` (batch.cc): one profile per binary in `dir`, on
 // every core; exit code 1 if any binary failed.
 int RunBatch(const std::vector<std::string>& binaries, const std::string& dir,
-             const AnalyzeSettings& settings, OutputFormat format);
+             const AnalyzeSettings& settings, generate::OutputFormat format);
 
-// The analysis options (--with, --strict, --runtime, ...) on `cmd`.
+// The analysis options (--with, --strict, --runtime, --args, ...) on `cmd`.
+void AddAnalysisOptions(CLI::App* cmd, AnalyzeSettings* settings);
+// What the profile does with the rest: --errno, --default-action,
+// --unknown-enosys.
+void AddActionOptions(CLI::App* cmd, AnalyzeSettings* settings);
+// Both (analyze, explain, diff, image).
 void AddSettingsOptions(CLI::App* cmd, AnalyzeSettings* settings);
 
 void AddAnalyzeCommand(CLI::App& app, Runner* run);  // analyze.cc (and the classic BIN OUT form)

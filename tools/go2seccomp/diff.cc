@@ -1,18 +1,12 @@
 // `go2seccomp diff OLD NEW`: what NEW allows that OLD does not, and back.
 //
 // OLD and NEW are Go binaries (analysed with the same flags as `analyze`,
-// through the same BuildProfile(), so each added syscall comes with the
+// by the same generate::Generator, so each added syscall comes with the
 // functions that use it and the group or runtime preset that adds it) or
 // profiles in any form ParseOciJson reads (Docker/OCI JSON, a config.json or
 // its linux.seccomp block; names only). Exit 1 when NEW allows something OLD
 // does not, so CI can catch a release that widens its sandbox; 0 otherwise.
-//
-// "Allowed" is profile::AllowanceOf's (SCMP_ACT_ALLOW, for every call or
-// for some arguments; an unconditional rule overrides conditional ones; a
-// name that is only logged, SCMP_ACT_LOG, is not allowed). Argument
-// conditions cannot be ordered in general, so a name whose conditions
-// differ between OLD and NEW is listed as changed and counts as allowing
-// more (the safe side for a CI gate).
+// generate/diff.h decides what changed (profile::AllowanceOf's "allowed").
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -30,7 +24,6 @@
 #include "go2seccomp/profile/oci_json.h"
 #include "go2seccomp/syscalls/table.h"
 #include "tools/go2seccomp/commands.h"
-#include "tools/go2seccomp/provenance.h"
 
 namespace go2seccomp::cli {
 namespace {
@@ -44,7 +37,7 @@ struct DiffFlags {
 
 struct Side {
   std::string path;
-  std::optional<ProfileWithProvenance> built;  // when the input is a binary
+  std::optional<generate::Generated> built;  // when the input is a binary
   profile::Profile profile;
 };
 
@@ -56,51 +49,13 @@ bool IsElf(const std::string& path) {
          magic[2] == 'L' && magic[3] == 'F';
 }
 
-// name -> "" when allowed unconditionally, else the argument conditions
-// under which it is allowed (DescribeConditions); names not allowed at all
-// are absent. profile::AllowanceOf decides, as for explain and compare.
-std::map<std::string, std::string> Allowed(const profile::Profile& p,
-                                           Arch arch) {
-  std::map<std::string, std::string> out;
-  if (std::find(p.arches.begin(), p.arches.end(), arch) == p.arches.end())
-    return out;
-  for (const syscalls::SyscallEntry& e : syscalls::Table(arch)) {
-    const profile::Allowance a = profile::AllowanceOf(p, e.name);
-    if (a.allowed()) out[std::string(e.name)] = profile::DescribeConditions(a);
-  }
-  return out;
-}
-
-// What put `name` into a binary's profile: its functions (by name, each
-// once) and the groups/presets.
-std::vector<std::string> IntroducedBy(const Side& side,
-                                      const std::string& name) {
-  std::vector<std::string> out;
-  if (!side.built) return out;
-  std::set<std::string> seen;
-  for (const SiteRef& s : side.built->UsesOf(name)) {
-    const analysis::Program& prog =
-        side.built->binaries[s.binary].bin.program();
-    std::string what = s.use->how == analysis::Resolution::kVdsoFallback
-                           ? "vDSO fallback of " + s.use->detail
-                       : s.use->func < prog.funcs.size()
-                           ? std::string(prog.funcs[s.use->func].name)
-                           : std::string("?");
-    if (seen.insert(what).second) out.push_back(what);
-  }
-  for (const NameSource& s : side.built->SourcesOf(name)) {
-    if (seen.insert(s.origin).second) out.push_back(s.origin);
-  }
-  return out;
-}
-
 Result<Side> Load(const std::string& path, const AnalyzeSettings& settings,
-                  std::optional<Arch> arch, AnalyzeSummary* summary) {
+                  std::optional<Arch> arch, std::vector<std::string>* lines) {
   Side side;
   side.path = path;
   if (IsElf(path)) {
-    G2S_ASSIGN_OR_RETURN(ProfileWithProvenance built,
-                         BuildProfile(path, settings, summary));
+    G2S_ASSIGN_OR_RETURN(generate::Generated built, Generate(path, settings));
+    for (std::string& l : SummaryLines(built, settings)) lines->push_back(std::move(l));
     side.profile = built.profile;
     side.built = std::move(built);
     return side;
@@ -114,20 +69,11 @@ Result<Side> Load(const std::string& path, const AnalyzeSettings& settings,
   return side;
 }
 
-struct Change {
-  std::string name;
-  int nr = 0;
-  std::vector<std::string> introduced_by;
-  std::string old_conditions;  // changed only
-  std::string new_conditions;
-};
+using Change = generate::SyscallChange;
 
-struct ArchDiff {
-  Arch arch;
-  std::vector<Change> added;
-  std::vector<Change> removed;
-  std::vector<Change> changed;
-};
+generate::DiffSide DiffSideOf(const Side& s) {
+  return generate::DiffSide{&s.profile, s.built ? &*s.built : nullptr};
+}
 
 std::string Abbreviate(const std::vector<std::string>& items, std::size_t max) {
   std::string out;
@@ -139,7 +85,7 @@ std::string Abbreviate(const std::vector<std::string>& items, std::size_t max) {
 }
 
 int RunDiff(const DiffFlags& flags) {
-  AnalyzeSummary summary;
+  std::vector<std::string> lines;
   // Binaries first: their arch is what a profile on the other side is read for.
   const bool old_elf = IsElf(flags.old_path);
   const bool new_elf = IsElf(flags.new_path);
@@ -149,64 +95,34 @@ int RunDiff(const DiffFlags& flags) {
   for (int pass = 0; pass < 2; ++pass) {
     const bool want_elf = pass == 0;
     if (old_elf == want_elf) {
-      auto s = Load(flags.old_path, flags.settings, arch, &summary);
+      auto s = Load(flags.old_path, flags.settings, arch, &lines);
       if (!s) return ReportError(s.error());
       if (s->built) arch = s->built->arch;
       old_side = std::move(*s);
     }
     if (new_elf == want_elf) {
-      auto s = Load(flags.new_path, flags.settings, arch, &summary);
+      auto s = Load(flags.new_path, flags.settings, arch, &lines);
       if (!s) return ReportError(s.error());
       if (s->built) arch = s->built->arch;
       new_side = std::move(*s);
     }
   }
   if (!flags.settings.quiet) {
-    for (const std::string& l : summary.lines)
-      std::fprintf(stderr, "%s\n", l.c_str());
+    for (const std::string& l : lines) std::fprintf(stderr, "%s\n", l.c_str());
   }
-  std::set<Arch> arches(old_side->profile.arches.begin(),
-                        old_side->profile.arches.end());
-  arches.insert(new_side->profile.arches.begin(),
-                new_side->profile.arches.end());
-  std::vector<ArchDiff> diffs;
-  bool allows_more = false;
-  for (Arch a : arches) {
-    ArchDiff d{a, {}, {}, {}};
-    const auto before = Allowed(old_side->profile, a);
-    const auto after = Allowed(new_side->profile, a);
-    for (const auto& [name, cond] : after) {
-      const int nr = *syscalls::NumberOf(a, name);
-      auto it = before.find(name);
-      if (it == before.end()) {
-        d.added.push_back(
-            Change{name, nr, IntroducedBy(*new_side, name), {}, cond});
-      } else if (it->second != cond) {
-        d.changed.push_back(
-            Change{name, nr, IntroducedBy(*new_side, name), it->second, cond});
-      }
+  const generate::ProfileDiff diff =
+      generate::DiffProfiles(DiffSideOf(*old_side), DiffSideOf(*new_side));
+  const std::vector<generate::ArchDiff>& diffs = diff.arches;
+  const bool allows_more = diff.allows_more;
+  const profile::Action& old_default = diff.old_default;
+  const profile::Action& new_default = diff.new_default;
+  // --strict: findings in an analysed side make the exit code 1 too.
+  bool strict_refused = false;
+  for (const std::optional<Side>* s : {&old_side, &new_side}) {
+    if ((*s)->built && StrictRefuses(flags.settings, *(*s)->built, "exit code 1")) {
+      strict_refused = true;
     }
-    for (const auto& [name, cond] : before) {
-      if (after.count(name)) continue;
-      d.removed.push_back(Change{name,
-                                 *syscalls::NumberOf(a, name),
-                                 IntroducedBy(*old_side, name),
-                                 cond,
-                                 {}});
-    }
-    allows_more = allows_more || !d.added.empty() || !d.changed.empty();
-    diffs.push_back(std::move(d));
   }
-  // SCMP_ACT_LOG is not "allowed", but a default action that starts letting
-  // every other call run (logged) widens the sandbox all the same.
-  const profile::Action old_default = old_side->profile.default_action;
-  const profile::Action new_default = new_side->profile.default_action;
-  const auto logs = [](const profile::Action& a) {
-    return a.kind == profile::Action::Kind::kLog;
-  };
-  allows_more =
-      allows_more || (logs(new_default) && !logs(old_default) &&
-                      old_default.kind != profile::Action::Kind::kAllow);
 
   std::string out;
   if (flags.json) {
@@ -240,7 +156,7 @@ int RunDiff(const DiffFlags& flags) {
     root["old_default_action"] = profile::ToString(old_default);
     root["new_default_action"] = profile::ToString(new_default);
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
-    for (const ArchDiff& d : diffs) {
+    for (const generate::ArchDiff& d : diffs) {
       arr.push_back({{"arch", std::string(GetArchInfo(d.arch).name)},
                      {"added", changes_json(d.added, false)},
                      {"removed", changes_json(d.removed, false)},
@@ -249,7 +165,7 @@ int RunDiff(const DiffFlags& flags) {
     root["arches"] = std::move(arr);
     out = root.dump(2) + "\n";
   } else {
-    for (const ArchDiff& d : diffs) {
+    for (const generate::ArchDiff& d : diffs) {
       out += fmt::format(
           "{} -> {} ({}): {} added, {} removed{}\n", flags.old_path,
           flags.new_path, GetArchInfo(d.arch).name, d.added.size(),
@@ -289,7 +205,7 @@ int RunDiff(const DiffFlags& flags) {
                                      flags.new_path, flags.old_path);
   }
   std::fputs(out.c_str(), stdout);
-  return allows_more ? 1 : 0;
+  return allows_more || strict_refused ? 1 : 0;
 }
 
 }  // namespace

@@ -206,18 +206,15 @@ int RunExec(const ExecFlags& flags) {
       return ReportError(Error{ErrorCode::kInvalidArgument,
                                "exec: --analyze and --profile exclude each other"});
     }
-    AnalyzeSummary summary;
-    auto p = AnalyzeToProfile(FindOnPath(flags.command.front()), flags.settings, &summary);
-    if (!p) return ReportError(p.error());
-    if (flags.verbose) {
-      for (const std::string& l : summary.lines) fmt::print(stderr, "go2seccomp: {}\n", l);
+    auto g = Generate(FindOnPath(flags.command.front()), flags.settings);
+    if (!g) return ReportError(g.error());
+    if ((flags.verbose || flags.settings.stats) && !flags.settings.quiet) {
+      for (const std::string& l : SummaryLines(*g, flags.settings)) {
+        fmt::print(stderr, "go2seccomp: {}\n", l);
+      }
     }
-    if (flags.settings.strict && summary.findings > 0) {
-      fmt::print(stderr, "go2seccomp: {} unresolved site(s); --strict: not running\n",
-                 summary.findings);
-      return 1;
-    }
-    return ExecUnderProfile(std::move(*p), flags);
+    if (StrictRefuses(flags.settings, *g, "not running")) return 1;
+    return ExecUnderProfile(std::move(g->profile), flags);
   }
   if (flags.profile_path.empty()) {
     return ReportError(Error{ErrorCode::kInvalidArgument,
@@ -256,15 +253,9 @@ void AddExecCommand(CLI::App& app, Runner* run) {
   // Our own launcher needs nothing after the filter but the execve, which
   // it allows itself (runtime/launch.h).
   flags->settings.runtime = "none";
-  cmd->add_option("--with", flags->settings.with,
-                  "With --analyze: also cover these binaries (programs PROG "
-                  "runs). Repeatable: --with A --with B.")
-      ->check(CLI::ExistingFile)
-      ->expected(1)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-      ->allow_extra_args(false);
-  cmd->add_flag("--strict", flags->settings.strict,
-                "With --analyze: refuse to run if a syscall site is unresolved");
+  // With --analyze, every option `analyze` takes (the profile's own deny
+  // action comes from --errno/--default-action below, as for --profile).
+  AddAnalysisOptions(cmd, &flags->settings);
   AddErrnoOption(cmd, &flags->errno_ret,
                  "Deny with this errno instead of the profile's "
                  "defaultAction (sets defaultAction to SCMP_ACT_ERRNO N)");

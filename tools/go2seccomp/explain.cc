@@ -1,6 +1,6 @@
 // `go2seccomp explain BINARY [SYSCALL...]`: why each syscall is in the
 // profile `go2seccomp analyze` writes for BINARY (same flags, same profile,
-// built by the same BuildProfile()).
+// made by the same generate::Generator; generate/explain.h decides).
 //
 //   mkdirat (258)
 //     syscall.Mkdirat (.../zsyscall_linux_amd64.go:80) at 0x47b24f: constant
@@ -30,10 +30,17 @@
 #include "go2seccomp/profile/runtime_presets.h"
 #include "go2seccomp/syscalls/table.h"
 #include "tools/go2seccomp/commands.h"
-#include "tools/go2seccomp/provenance.h"
 
 namespace go2seccomp::cli {
 namespace {
+
+using generate::AllowanceKindName;
+using generate::AnalyzedBinary;
+using generate::ChainHop;
+using generate::DescribeUse;
+using generate::Generated;
+using generate::NameSource;
+using generate::SiteRef;
 
 struct ExplainFlags {
   std::string binary;
@@ -43,45 +50,6 @@ struct ExplainFlags {
   bool all = false;
   std::size_t sites = 5;
 };
-
-struct Target {
-  std::string name;
-  int nr = 0;
-};
-
-// Names or numbers of `arch` -> (name, number); unknown ones are an error.
-Result<std::vector<Target>> ResolveTargets(const std::vector<std::string>& args,
-                                           const ProfileWithProvenance& p) {
-  std::vector<Target> out;
-  if (args.empty()) {
-    for (const std::string& name : p.profile.AllowedNames(p.arch)) {
-      out.push_back(Target{name, *syscalls::NumberOf(p.arch, name)});
-    }
-    return out;
-  }
-  for (const std::string& a : args) {
-    int nr = 0;
-    auto [end, ec] = std::from_chars(a.data(), a.data() + a.size(), nr);
-    if (ec == std::errc() && end == a.data() + a.size()) {
-      auto name = syscalls::NameOf(p.arch, nr);
-      if (!name) {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         "{} is not a syscall number of {}", a,
-                         GetArchInfo(p.arch).name);
-      }
-      out.push_back(Target{std::string(*name), nr});
-      continue;
-    }
-    auto number = syscalls::NumberOf(p.arch, a);
-    if (!number) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "\"{}\" is not a syscall of {}", a,
-                       GetArchInfo(p.arch).name);
-    }
-    out.push_back(Target{a, *number});
-  }
-  return out;
-}
 
 nlohmann::ordered_json ChainJson(const std::vector<ChainHop>& chain,
                                  const analysis::Program& prog) {
@@ -105,14 +73,14 @@ nlohmann::ordered_json ChainJson(const std::vector<ChainHop>& chain,
   return hops;
 }
 
-nlohmann::ordered_json SiteJson(const ProfileWithProvenance& p,
+nlohmann::ordered_json SiteJson(const Generated& p,
                                 const SiteRef& s, int nr) {
   const AnalyzedBinary& b = p.binaries[s.binary];
   const analysis::Program& prog = b.bin.program();
   const analysis::SyscallUse& u = *s.use;
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   j["binary"] = b.path;
-  j["how"] = std::string(ResolutionName(u.how));
+  j["how"] = std::string(generate::ResolutionName(u.how));
   if (u.how == analysis::Resolution::kVdsoFallback) {
     j["vdso_symbol"] = u.detail;
   } else {
@@ -128,7 +96,7 @@ nlohmann::ordered_json SiteJson(const ProfileWithProvenance& p,
     if (!u.detail.empty()) j["detail"] = u.detail;
     if (u.how == analysis::Resolution::kConstantToWrapper) {
       nlohmann::ordered_json chains = nlohmann::ordered_json::array();
-      for (const auto& c : WrapperChains(b.report, u.callee, u.pc)) {
+      for (const auto& c : generate::WrapperChains(b.report, u.callee, u.pc)) {
         chains.push_back(ChainJson(c, prog));
       }
       j["chains"] = std::move(chains);
@@ -136,18 +104,6 @@ nlohmann::ordered_json SiteJson(const ProfileWithProvenance& p,
   }
   j["text"] = DescribeUse(b, u, nr);
   return j;
-}
-
-std::string_view AllowanceKindName(profile::Allowance::Kind kind) {
-  switch (kind) {
-    case profile::Allowance::Kind::kDenied:
-      return "denied";
-    case profile::Allowance::Kind::kUnconditional:
-      return "unconditional";
-    case profile::Allowance::Kind::kConditional:
-      return "conditional";
-  }
-  return "?";
 }
 
 // The conditional rules, as data: [{action, args: [{index, op, value,
@@ -168,36 +124,23 @@ nlohmann::ordered_json WhenJson(const profile::Allowance& a) {
   return rules;
 }
 
-std::string SourceText(const NameSource& s) {
-  if (s.kind == NameSource::Kind::kLoaderGroup) {
-    return fmt::format("{} (the interpreter of {}): {}", s.origin, s.binary,
-                       s.reason);
-  }
-  if (s.kind == NameSource::Kind::kNativeCode) {
-    return fmt::format("C code of {} (loaded by {}): {}", s.origin, s.binary,
-                       s.reason);
-  }
-  return fmt::format("{}: {}", s.origin, s.reason);
-}
-
 int RunExplain(const ExplainFlags& flags) {
-  AnalyzeSummary summary;
-  Result<ProfileWithProvenance> built =
-      BuildProfile(flags.binary, flags.settings, &summary);
+  Result<Generated> built = Generate(flags.binary, flags.settings);
   if (!built) return ReportError(built.error());
-  const ProfileWithProvenance& p = *built;
+  const Generated& p = *built;
   if (!flags.settings.quiet) {
-    for (const std::string& l : summary.lines)
+    for (const std::string& l : SummaryLines(p, flags.settings))
       std::fprintf(stderr, "%s\n", l.c_str());
   }
-  Result<std::vector<Target>> targets = ResolveTargets(flags.syscalls, p);
+  Result<std::vector<generate::SyscallTarget>> targets =
+      generate::ResolveSyscalls(p, flags.syscalls);
   if (!targets) return ReportError(targets.error());
   const auto runtime = profile::ContainerRuntimeFromName(p.runtime);
   const std::string_view measured =
       runtime ? profile::RuntimePresetMeasuredWith(*runtime)
               : std::string_view();
 
-  int rc = flags.settings.strict && summary.findings > 0 ? 1 : 0;
+  int rc = StrictRefuses(flags.settings, p, "exit code 1") ? 1 : 0;
   std::string text;
   nlohmann::ordered_json items = nlohmann::ordered_json::array();
   if (!flags.json) {
@@ -210,12 +153,12 @@ int RunExplain(const ExplainFlags& flags) {
                 : fmt::format("--runtime {}: preset measured with {}\n",
                               p.runtime, measured);
   }
-  for (const Target& t : *targets) {
-    const profile::Allowance allowance =
-        profile::AllowanceOf(p.profile, t.name);
+  for (const generate::SyscallTarget& t : *targets) {
+    const generate::Explanation e = generate::Explain(p, t);
+    const profile::Allowance& allowance = e.allowance;
     const bool allowed = allowance.allowed();
-    const std::vector<SiteRef> uses = p.UsesOf(t.name);
-    const std::vector<NameSource> sources = p.SourcesOf(t.name);
+    const std::vector<SiteRef>& uses = e.sites;
+    const std::vector<NameSource>& sources = e.sources;
     if (!allowed) rc = 1;
     if (flags.json) {
       nlohmann::ordered_json item = nlohmann::ordered_json::object();
@@ -234,7 +177,7 @@ int RunExplain(const ExplainFlags& flags) {
       nlohmann::ordered_json srcs = nlohmann::ordered_json::array();
       for (const NameSource& s : sources) {
         nlohmann::ordered_json j = nlohmann::ordered_json::object();
-        j["kind"] = std::string(NameSourceKindName(s.kind));
+        j["kind"] = std::string(generate::NameSourceKindName(s.kind));
         j["origin"] = s.origin;
         j["reason"] = s.reason;
         if (!s.binary.empty()) j["binary"] = s.binary;
@@ -281,7 +224,7 @@ int RunExplain(const ExplainFlags& flags) {
           funcs.size(), funcs.size() == 1 ? "" : "s");
     }
     for (const NameSource& s : sources)
-      text += fmt::format("  {}\n", SourceText(s));
+      text += fmt::format("  {}\n", generate::DescribeSource(s));
   }
   if (flags.json) {
     nlohmann::ordered_json root = nlohmann::ordered_json::object();

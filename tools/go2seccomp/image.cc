@@ -19,7 +19,6 @@
 #include "go2seccomp/image/unpack.h"
 #include "go2seccomp/profile/renderers.h"
 #include "tools/go2seccomp/commands.h"
-#include "tools/go2seccomp/formats.h"
 #include "tools/go2seccomp/remove_on_signal.h"
 
 namespace go2seccomp::cli {
@@ -103,12 +102,12 @@ int RunImage(ImageFlags f) {
                           "program with --entrypoint PATH",
                           f.ref)});
   }
-  AnalyzeSummary summary;
-  summary.lines.push_back(
+  std::vector<std::string> lines;
+  lines.push_back(
       fmt::format("{}: {} layer(s), {} files, unpacked in {:.0f} ms; runs {}",
                   img->name(), img->layers(), img->tree().nodes().size(),
                   unpack_ms, fmt::join(argv, " ")));
-  auto main_prog = EntrypointBinary(*img, argv[0], &summary.lines);
+  auto main_prog = EntrypointBinary(*img, argv[0], &lines);
   if (!main_prog) return ReportError(main_prog.error());
   AnalyzeSettings s = f.settings;
   s.root = img->root().string();
@@ -125,29 +124,22 @@ int RunImage(ImageFlags f) {
     if (!found) return ReportError(found.error());
     s.with.push_back((img->root() / found->resolved).string());
   }
-  auto p = AnalyzeToProfile((img->root() / main_prog->resolved).string(), s,
-                            &summary);
-  if (!p) return ReportError(p.error());
+  // Paths inside the image, not in the temporary tree.
+  const std::string root = img->root().string();
+  auto g = Generate((img->root() / main_prog->resolved).string(), s, root);
+  if (!g) return ReportError(g.error());
   const bool to_stdout = f.output == "-";
   if (!s.quiet) {
-    // Paths inside the image, not in the temporary tree.
-    const std::string root = img->root().string();
-    for (std::string l : summary.lines) {
-      for (std::size_t at; (at = l.find(root)) != std::string::npos;)
-        l.erase(at, root.size());
+    for (std::string& l : SummaryLines(*g, s)) lines.push_back(std::move(l));
+    for (std::string l : lines) {
+      HidePrefix(&l, root);
       std::fprintf(to_stdout ? stderr : stdout, "%s\n", l.c_str());
     }
   }
-  if (s.strict && summary.findings > 0) {
-    std::fprintf(
-        stderr,
-        "go2seccomp: %zu unresolved site(s); --strict: no profile written\n",
-        summary.findings);
-    return 1;
-  }
+  if (StrictRefuses(s, *g, "no profile written")) return 1;
   const std::string name =
       f.name.empty() ? profile::SpoObjectName(img->name()) : f.name;
-  auto rendered = RenderProfile(*p, f.format, name);
+  auto rendered = RenderProfile(g->profile, f.format, name);
   if (!rendered) return ReportError(rendered.error().Wrap(f.ref));
   for (const std::string& note : rendered->notes) {
     std::fprintf(stderr, "go2seccomp: note: %s\n", note.c_str());

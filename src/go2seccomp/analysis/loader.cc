@@ -46,7 +46,29 @@ Result<LoadedBinary> LoadedBinary::Open(const std::string& path) {
   return bin;
 }
 
+Result<std::variant<LoadedBinary, ElfProgram>> LoadedBinary::OpenGoOrElf(
+    const std::string& path) {
+  G2S_ASSIGN_OR_RETURN(MappedFile file, MappedFile::Open(path));
+  const Bytes image = file.bytes();
+  std::optional<elf::ElfFile> not_go;
+  std::string why;
+  G2S_ASSIGN_OR_RETURN(std::optional<LoadedBinary> bin, Load(image, path, &not_go, &why));
+  if (!bin) return ElfProgram{std::move(file), std::move(*not_go)};
+  bin->state_->file = std::move(file);
+  return std::move(*bin);
+}
+
 Result<LoadedBinary> LoadedBinary::FromBytes(Bytes image, std::string name) {
+  std::optional<elf::ElfFile> not_go;
+  std::string why;
+  G2S_ASSIGN_OR_RETURN(std::optional<LoadedBinary> bin, Load(image, name, &not_go, &why));
+  if (!bin) return MakeError(ErrorCode::kUnsupported, "{}: not a Go binary: {}", name, why);
+  return std::move(*bin);
+}
+
+Result<std::optional<LoadedBinary>> LoadedBinary::Load(Bytes image, std::string name,
+                                                       std::optional<elf::ElfFile>* not_go,
+                                                       std::string* why) {
   auto state = std::make_unique<State>();
   state->name = name;
   auto wrap = [&](Error e) { return Unexpected(std::move(e).Wrap(name)); };
@@ -66,8 +88,9 @@ Result<LoadedBinary> LoadedBinary::FromBytes(Bytes image, std::string name) {
   auto loc = gosym::FindLineTable(ef);
   if (!loc) {
     if (loc.error().code == ErrorCode::kNotFound) {
-      return wrap(Error{ErrorCode::kUnsupported,
-                        fmt::format("not a Go binary: {}", loc.error().message)});
+      *not_go = std::move(state->elf);
+      *why = loc.error().message;
+      return std::optional<LoadedBinary>();
     }
     return wrap(loc.error());
   }
@@ -176,7 +199,7 @@ Result<LoadedBinary> LoadedBinary::FromBytes(Bytes image, std::string name) {
   };
   LoadedBinary bin;
   bin.state_ = std::move(state);
-  return bin;
+  return std::optional<LoadedBinary>(std::move(bin));
 }
 
 }  // namespace go2seccomp::analysis

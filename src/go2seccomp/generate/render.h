@@ -13,10 +13,10 @@
 //              what seccomp(SECCOMP_SET_MODE_FILTER) takes
 //   bpf-text   the same program as readable text (profile/bpf_text.h)
 //
-// Profile renderers are pure (profile/); the BPF ones compile through
-// runtime/filter.h, the same path `go2seccomp exec` installs.
-#ifndef GO2SECCOMP_TOOLS_FORMATS_H_
-#define GO2SECCOMP_TOOLS_FORMATS_H_
+// Pure: the renderers are profile/'s; the BPF ones compile through
+// profile/bpf_compile.h, the same compiler `go2seccomp exec` installs from.
+#ifndef GO2SECCOMP_GENERATE_RENDER_H_
+#define GO2SECCOMP_GENERATE_RENDER_H_
 
 #include <cstdint>
 #include <map>
@@ -27,7 +27,7 @@
 #include "go2seccomp/base/error.h"
 #include "go2seccomp/profile/profile.h"
 
-namespace go2seccomp::cli {
+namespace go2seccomp::generate {
 
 enum class OutputFormat : std::uint8_t {
   kOci,
@@ -43,6 +43,10 @@ const std::map<std::string, OutputFormat>& OutputFormatNames();
 // The names for --help: "{bpf,bpf-text,oci,oci-linux,spo,systemd}".
 std::string OutputFormatList();
 
+// The file name ending `analyze -o DIR/` gives a profile in `format`:
+// ".json", ".yaml", ".conf", ".bpf", ".txt".
+std::string_view FileExtension(OutputFormat format);
+
 struct RenderedProfile {
   std::string content;
   // What the renderer or compiler had to leave out, one sentence each.
@@ -54,6 +58,6 @@ Result<RenderedProfile> RenderProfile(const profile::Profile& profile,
                                       OutputFormat format,
                                       std::string_view spo_name);
 
-}  // namespace go2seccomp::cli
+}  // namespace go2seccomp::generate
 
-#endif  // GO2SECCOMP_TOOLS_FORMATS_H_
+#endif  // GO2SECCOMP_GENERATE_RENDER_H_

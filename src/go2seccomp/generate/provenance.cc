@@ -1,13 +1,14 @@
-#include "tools/go2seccomp/provenance.h"
+#include "go2seccomp/generate/provenance.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <set>
 
+#include "go2seccomp/generate/generator.h"
 #include "go2seccomp/syscalls/table.h"
 
-namespace go2seccomp::cli {
+namespace go2seccomp::generate {
 
 std::string_view NameSourceKindName(NameSource::Kind kind) {
   switch (kind) {
@@ -35,8 +36,7 @@ std::string_view ResolutionName(analysis::Resolution how) {
   return "?";
 }
 
-std::vector<SiteRef> ProfileWithProvenance::UsesOf(
-    std::string_view name) const {
+std::vector<SiteRef> Generated::UsesOf(std::string_view name) const {
   std::vector<SiteRef> out;
   for (std::size_t b = 0; b < binaries.size(); ++b) {
     const analysis::Report& r = binaries[b].report;
@@ -64,8 +64,7 @@ std::vector<SiteRef> ProfileWithProvenance::UsesOf(
   return out;
 }
 
-std::vector<NameSource> ProfileWithProvenance::SourcesOf(
-    std::string_view name) const {
+std::vector<NameSource> Generated::SourcesOf(std::string_view name) const {
   auto it = sources.find(name);
   return it == sources.end() ? std::vector<NameSource>{} : it->second;
 }
@@ -173,4 +172,4 @@ std::string DescribeUse(const AnalyzedBinary& binary,
                      chains);
 }
 
-}  // namespace go2seccomp::cli
+}  // namespace go2seccomp::generate

@@ -1,19 +1,12 @@
-// Why each syscall is in a profile go2seccomp builds.
+// Why each syscall is in a profile go2seccomp builds: the pieces
+// Generated (generator.h) keeps next to the profile, and the words for them.
 //
-// BuildProfile() (analyze.cc) is the one place the classic profile is
-// assembled: the analysed binaries' syscalls, the always-allowed group, the
-// container runtime preset and, for binaries with an interpreter, the dynamic
-// loader groups. Next to the profile it keeps where every name came from, so
-// `explain` and `diff` report exactly what `analyze` allows, and why:
-//
-//   G2S_ASSIGN_OR_RETURN(ProfileWithProvenance p,
-//                        BuildProfile(bin, settings, nullptr));
-//   for (const SiteRef& s : p.UsesOf("mkdirat")) {      // sites in the code
-//     std::string why = DescribeUse(p.binaries[s.binary], *s.use, nr);
+//   for (const SiteRef& s : g.UsesOf("mkdirat")) {      // sites in the code
+//     std::string why = DescribeUse(g.binaries[s.binary], *s.use, nr);
 //   }
-//   for (const NameSource& s : p.SourcesOf("execve")) ...  // preset, group
-#ifndef GO2SECCOMP_TOOLS_PROVENANCE_H_
-#define GO2SECCOMP_TOOLS_PROVENANCE_H_
+//   for (const NameSource& s : g.SourcesOf("execve")) ...  // preset, group
+#ifndef GO2SECCOMP_GENERATE_PROVENANCE_H_
+#define GO2SECCOMP_GENERATE_PROVENANCE_H_
 
 #include <cstdint>
 #include <map>
@@ -25,9 +18,8 @@
 #include "go2seccomp/analysis/loader.h"
 #include "go2seccomp/base/error.h"
 #include "go2seccomp/profile/profile.h"
-#include "tools/go2seccomp/commands.h"
 
-namespace go2seccomp::cli {
+namespace go2seccomp::generate {
 
 // One analysed input: the binary, or one of --with.
 struct AnalyzedBinary {
@@ -36,7 +28,7 @@ struct AnalyzedBinary {
   analysis::Report report;
 };
 
-// A reason for a name that is not a site in the code.
+// A reason for a name that is not a site in Go code.
 struct NameSource {
   enum class Kind : std::uint8_t {
     kAlwaysAllowed,  // profile::AlwaysAllowed()
@@ -57,28 +49,9 @@ std::string_view NameSourceKindName(
 
 // A use of a syscall in one of the binaries.
 struct SiteRef {
-  std::size_t binary = 0;  // index into ProfileWithProvenance::binaries
+  std::size_t binary = 0;  // index into Generated::binaries
   const analysis::SyscallUse* use = nullptr;
 };
-
-struct ProfileWithProvenance {
-  profile::Profile profile;
-  Arch arch = Arch::kX86_64;
-  std::string runtime;  // --runtime as given ("docker", "none", ...)
-  std::vector<AnalyzedBinary> binaries;
-  std::map<std::string, std::vector<NameSource>, std::less<>> sources;
-
-  // The uses of `name` in every binary, sorted by binary, function name, pc.
-  std::vector<SiteRef> UsesOf(std::string_view name) const;
-  std::vector<NameSource> SourcesOf(std::string_view name) const;
-};
-
-// Analyses `binary` and settings.with and assembles the profile and its
-// provenance. Findings are printed to stderr as they are found (as
-// `analyze` always did); `summary` gets the human-readable lines.
-Result<ProfileWithProvenance> BuildProfile(const std::string& binary,
-                                           const AnalyzeSettings& settings,
-                                           AnalyzeSummary* summary);
 
 // One hop of a wrapper chain: a wrapper function the number is handed to, or
 // the syscall instruction that finally uses it.
@@ -113,6 +86,6 @@ std::string DescribeUse(const AnalyzedBinary& binary,
 // "constant-at-syscall", "constant-to-wrapper", "vdso-fallback".
 std::string_view ResolutionName(analysis::Resolution how);
 
-}  // namespace go2seccomp::cli
+}  // namespace go2seccomp::generate
 
-#endif  // GO2SECCOMP_TOOLS_PROVENANCE_H_
+#endif  // GO2SECCOMP_GENERATE_PROVENANCE_H_

@@ -1,15 +1,15 @@
-#include "tools/go2seccomp/formats.h"
+#include "go2seccomp/generate/render.h"
 
 #include <fmt/format.h>
 
 #include <utility>
 
+#include "go2seccomp/profile/bpf_compile.h"
 #include "go2seccomp/profile/bpf_text.h"
 #include "go2seccomp/profile/oci_json.h"
 #include "go2seccomp/profile/renderers.h"
-#include "go2seccomp/runtime/filter.h"
 
-namespace go2seccomp::cli {
+namespace go2seccomp::generate {
 
 const std::map<std::string, OutputFormat>& OutputFormatNames() {
   static const std::map<std::string, OutputFormat> names = {
@@ -26,6 +26,23 @@ std::string OutputFormatList() {
     out += (out.empty() ? "{" : ",") + name;
   }
   return out + "}";
+}
+
+std::string_view FileExtension(OutputFormat format) {
+  switch (format) {
+    case OutputFormat::kSpo:
+      return ".yaml";
+    case OutputFormat::kSystemd:
+      return ".conf";
+    case OutputFormat::kBpf:
+      return ".bpf";
+    case OutputFormat::kBpfText:
+      return ".txt";
+    case OutputFormat::kOci:
+    case OutputFormat::kOciLinux:
+      return ".json";
+  }
+  return ".json";
 }
 
 Result<RenderedProfile> RenderProfile(const profile::Profile& profile,
@@ -52,11 +69,11 @@ Result<RenderedProfile> RenderProfile(const profile::Profile& profile,
       // The same compiler `go2seccomp exec` uses, so what is written is what
       // would be installed (default bad-arch action: kill the process).
       G2S_ASSIGN_OR_RETURN(
-          runtime::Filter filter,
-          runtime::CompileFilter(profile, runtime::FilterOptions{}));
+          profile::Filter filter,
+          profile::CompileFilter(profile, profile::FilterOptions{}));
       out.notes = filter.notes();
       G2S_ASSIGN_OR_RETURN(std::vector<sock_filter> prog,
-                           runtime::ExportBpf(filter));
+                           profile::ExportBpf(filter));
       if (format == OutputFormat::kBpf) {
         out.content.assign(reinterpret_cast<const char*>(prog.data()),
                            prog.size() * sizeof(sock_filter));
@@ -80,4 +97,4 @@ Result<RenderedProfile> RenderProfile(const profile::Profile& profile,
   return MakeError(ErrorCode::kInvalidArgument, "unknown output format");
 }
 
-}  // namespace go2seccomp::cli
+}  // namespace go2seccomp::generate
