@@ -107,7 +107,7 @@ void AddAnalysisOptions(CLI::App* cmd, AnalyzeSettings* s) {
                   "Also allow what this container runtime does between loading "
                   "the filter and exec'ing the program (measured presets: "
                   "docker = runc, runc, crun; none for `go2seccomp exec` or "
-                  "systemd). Default: docker.")
+                  "systemd). Default: docker (exec --analyze: none).")
       ->check(CLI::IsMember({"docker", "runc", "crun", "none"}));
   cmd->add_option(
          "--root", s->root,
