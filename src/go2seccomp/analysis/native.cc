@@ -1,5 +1,6 @@
 #include "go2seccomp/analysis/native.h"
 
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -7,14 +8,12 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "go2seccomp/analysis/analyzer.h"
 #include "go2seccomp/analysis/native_cache.h"
@@ -32,12 +31,13 @@ namespace {
 
 using disasm::Flow;
 using disasm::Instruction;
-using disasm::OpKind;
 using disasm::Operand;
+using disasm::OpKind;
 
 constexpr std::uint8_t kSttGnuIfunc = 10;  // STT_GNU_IFUNC
-constexpr std::int64_t kDtInit = 12, kDtFini = 13, kDtInitArray = 25, kDtFiniArray = 26,
-                       kDtInitArraySz = 27, kDtFiniArraySz = 28, kDtPreinitArray = 32,
+constexpr std::int64_t kDtInit = 12, kDtFini = 13, kDtInitArray = 25,
+                       kDtFiniArray = 26, kDtInitArraySz = 27,
+                       kDtFiniArraySz = 28, kDtPreinitArray = 32,
                        kDtPreinitArraySz = 33;
 
 struct RelocTypes {
@@ -55,8 +55,11 @@ RelocTypes RelocTypesFor(Arch arch) {
 }
 
 std::vector<std::string> DefaultLibraryDirs(Arch arch) {
-  const std::string triple = arch == Arch::kArm64 ? "aarch64-linux-gnu" : "x86_64-linux-gnu";
-  return {"/lib/" + triple, "/usr/lib/" + triple, "/lib64", "/usr/lib64", "/lib", "/usr/lib"};
+  const std::string triple =
+      arch == Arch::kArm64 ? "aarch64-linux-gnu" : "x86_64-linux-gnu";
+  return {"/lib/" + triple, "/usr/lib/" + triple,
+          "/lib64",         "/usr/lib64",
+          "/lib",           "/usr/lib"};
 }
 
 bool IsFile(const std::string& p) {
@@ -108,7 +111,7 @@ SearchPaths SearchPathsOf(const elf::ElfFile& ef, const std::string& path,
 
 // What a call to a PLT entry reaches.
 struct PltTarget {
-  std::string symbol;               // imported name (JUMP_SLOT / GLOB_DAT)
+  std::string symbol;  // imported name (JUMP_SLOT / GLOB_DAT)
   std::optional<std::uint64_t> resolver;  // IFUNC resolver (IRELATIVE)
 };
 
@@ -191,12 +194,14 @@ struct Image {
 constexpr std::uint64_t kAllRegs = 0xffffffffu;
 
 // The registers `fn`'s own instructions write (no calls).
-std::uint64_t LocalWrites(const disasm::Decoder& dec, const Program& p, const Function& fn) {
+std::uint64_t LocalWrites(const disasm::Decoder& dec, const Program& p,
+                          const Function& fn) {
   auto code = p.CodeAt(fn.entry, fn.end - fn.entry);
   if (!code) return kAllRegs;
   std::uint64_t writes = 0;
   Instruction insn;
-  for (std::uint64_t off = 0; off < code->size(); off += insn.length ? insn.length : 1) {
+  for (std::uint64_t off = 0; off < code->size();
+       off += insn.length ? insn.length : 1) {
     dec.Decode(code->subspan(off), fn.entry + off, &insn);
     if (insn.clobbers_all_registers) return kAllRegs;
     for (int i = 0; i < insn.num_ops; ++i) {
@@ -222,9 +227,10 @@ std::uint64_t Image::Clobbers(std::uint32_t f) const {
     const std::uint32_t g = todo.back();
     todo.pop_back();
     group.push_back(g);
-    clobbers[g] = flow_writes[g] == kAllRegs
-                      ? kAllRegs
-                      : flow_writes[g] | LocalWrites(*decoder, program, program.funcs[g]);
+    clobbers[g] =
+        flow_writes[g] == kAllRegs
+            ? kAllRegs
+            : flow_writes[g] | LocalWrites(*decoder, program, program.funcs[g]);
     for (std::uint32_t t : calls[g]) {
       if (!clobbers_known[t] && !in_group[t]) {
         in_group[t] = true;
@@ -268,8 +274,8 @@ struct PieceScan {
   bool falls_through = false;
 };
 
-PieceScan ScanPiece(const disasm::Decoder& dec, const Program& p, const Function& fn,
-                    std::vector<std::uint32_t>* starts) {
+PieceScan ScanPiece(const disasm::Decoder& dec, const Program& p,
+                    const Function& fn, std::vector<std::uint32_t>* starts) {
   PieceScan out;
   auto code = p.CodeAt(fn.entry, fn.end - fn.entry);
   if (!code) return out;
@@ -278,7 +284,8 @@ PieceScan ScanPiece(const disasm::Decoder& dec, const Program& p, const Function
   // register constants through AddImm.
   std::map<disasm::Reg, std::uint64_t> consts;
   Instruction insn;
-  for (std::uint64_t off = 0; off < code->size(); off += insn.length ? insn.length : 1) {
+  for (std::uint64_t off = 0; off < code->size();
+       off += insn.length ? insn.length : 1) {
     starts->push_back(static_cast<std::uint32_t>(off));
     dec.DecodeShape(code->subspan(off), fn.entry + off, &insn);
     for (int i = 0; i < insn.num_ops; ++i) {
@@ -286,7 +293,8 @@ PieceScan ScanPiece(const disasm::Decoder& dec, const Program& p, const Function
       std::optional<std::uint64_t> v;
       if (op.kind == OpKind::kMove && op.src.kind == Operand::Kind::kImm) {
         v = static_cast<std::uint64_t>(op.src.imm);
-      } else if (op.kind == OpKind::kAddImm && op.src.kind == Operand::Kind::kReg &&
+      } else if (op.kind == OpKind::kAddImm &&
+                 op.src.kind == Operand::Kind::kReg &&
                  consts.count(op.src.reg)) {
         v = consts[op.src.reg] + static_cast<std::uint64_t>(op.imm);
       }
@@ -343,18 +351,19 @@ PieceScan ScanPiece(const disasm::Decoder& dec, const Program& p, const Function
     break;
   }
   if (!last && halt_after) last = Flow::kHalt;
-  out.falls_through = last && *last != Flow::kJump && *last != Flow::kIndirectJump &&
-                      *last != Flow::kReturn && *last != Flow::kHalt &&
-                      *last != Flow::kInvalid && *last != Flow::kCall &&
-                      *last != Flow::kIndirectCall;
+  out.falls_through = last && *last != Flow::kJump &&
+                      *last != Flow::kIndirectJump && *last != Flow::kReturn &&
+                      *last != Flow::kHalt && *last != Flow::kInvalid &&
+                      *last != Flow::kCall && *last != Flow::kIndirectCall;
   return out;
 }
 
 // The parts of [vaddr, vaddr + bytes.size()) outside every `foreign`
 // range, as code regions.
-void AddCodeOutside(std::uint64_t vaddr, Bytes bytes,
-                    const std::vector<std::pair<std::uint64_t, std::uint64_t>>& foreign,
-                    std::vector<Region>* code) {
+void AddCodeOutside(
+    std::uint64_t vaddr, Bytes bytes,
+    const std::vector<std::pair<std::uint64_t, std::uint64_t>>& foreign,
+    std::vector<Region>* code) {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> cuts;
   for (const auto& [lo, hi] : foreign) {
     if (lo < vaddr + bytes.size() && hi > vaddr) cuts.emplace_back(lo, hi);
@@ -363,7 +372,8 @@ void AddCodeOutside(std::uint64_t vaddr, Bytes bytes,
   std::uint64_t at = vaddr;
   const std::uint64_t end = vaddr + bytes.size();
   for (const auto& [lo, hi] : cuts) {
-    if (lo > at) code->push_back(Region{at, bytes.subspan(at - vaddr, lo - at)});
+    if (lo > at)
+      code->push_back(Region{at, bytes.subspan(at - vaddr, lo - at)});
     at = std::max(at, hi);
   }
   if (at < end) code->push_back(Region{at, bytes.subspan(at - vaddr)});
@@ -375,15 +385,18 @@ void AddCodeOutside(std::uint64_t vaddr, Bytes bytes,
 // csu/elf-init.c; musl src/env/__libc_start_main.c), found by their
 // sections. ld.so does not run (there is none), so nothing else calls in.
 void AddStaticRoots(const elf::ElfFile& ef, Image* img) {
-  constexpr std::uint32_t kShtInitArray = 14, kShtFiniArray = 15, kShtPreinitArray = 16;
+  constexpr std::uint32_t kShtInitArray = 14, kShtFiniArray = 15,
+                          kShtPreinitArray = 16;
   for (const elf::Section& sec : ef.sections()) {
     if ((sec.name == ".init" || sec.name == ".fini") && sec.IsExecutable()) {
       img->roots.push_back(sec.addr);
     }
-    if (sec.type != kShtInitArray && sec.type != kShtFiniArray && sec.type != kShtPreinitArray) {
+    if (sec.type != kShtInitArray && sec.type != kShtFiniArray &&
+        sec.type != kShtPreinitArray) {
       continue;
     }
-    for (std::uint64_t off = 0; off + ef.ptr_size() <= sec.size; off += ef.ptr_size()) {
+    for (std::uint64_t off = 0; off + ef.ptr_size() <= sec.size;
+         off += ef.ptr_size()) {
       if (auto v = ef.ReadPointer(sec.addr + off)) img->roots.push_back(*v);
     }
   }
@@ -400,22 +413,27 @@ void AddDataPointers(const elf::ElfFile& ef, Image* img) {
   const std::uint64_t lo = p.funcs.front().entry, hi = p.funcs.back().end;
   const std::size_t ps = ef.ptr_size();
   auto scan = [&](std::uint64_t vaddr, Bytes bytes) {
-    for (std::uint64_t off = (ps - vaddr % ps) % ps; off + ps <= bytes.size(); off += ps) {
-      const std::uint64_t w = ps == 8 ? LoadLe64(bytes.data() + off) : LoadLe32(bytes.data() + off);
+    for (std::uint64_t off = (ps - vaddr % ps) % ps; off + ps <= bytes.size();
+         off += ps) {
+      const std::uint64_t w =
+          ps == 8 ? LoadLe64(bytes.data() + off) : LoadLe32(bytes.data() + off);
       if (w < lo || w >= hi) continue;
-      if (auto f = p.FuncWithEntry(w)) img->address_taken.insert(static_cast<std::uint32_t>(*f));
+      if (auto f = p.FuncWithEntry(w))
+        img->address_taken.insert(static_cast<std::uint32_t>(*f));
     }
   };
   for (const Region& r : p.data) scan(r.vaddr, r.bytes);
   for (const elf::Section& sec : ef.sections()) {
     // Init and fini arrays are not PROGBITS, so not among the data regions.
-    if (sec.type >= 14 && sec.type <= 16 && sec.IsAlloc()) scan(sec.addr, sec.data);
+    if (sec.type >= 14 && sec.type <= 16 && sec.IsAlloc())
+      scan(sec.addr, sec.data);
   }
 }
 
 // Maps and parses the file: enough to follow its DT_NEEDED. BuildImage
 // does the rest.
-Result<std::unique_ptr<Image>> OpenImage(const std::string& path, Arch arch, bool is_interp) {
+Result<std::unique_ptr<Image>> OpenImage(const std::string& path, Arch arch,
+                                         bool is_interp) {
   auto img = std::make_unique<Image>();
   img->path = path;
   img->is_interp = is_interp;
@@ -430,51 +448,60 @@ Result<std::unique_ptr<Image>> OpenImage(const std::string& path, Arch arch, boo
   return img;
 }
 
-// The functions, PLT, roots and call graph of an opened image. It reads
-// only the image itself, so images are built in parallel (BuildImages).
-Result<void> BuildImage(Image* img, Arch arch) {
-  const elf::ElfFile& ef = *img->elf;
-  const bool is_interp = img->is_interp;
+// The image's code (outside code another image owns), the data it can read,
+// and where its PLT sections are.
+void CollectRegions(const elf::ElfFile& ef, Image* img) {
   Program& p = img->program;
-  p.arch = arch;
   for (const elf::Section& sec : ef.sections()) {
-    if (!sec.IsAlloc() || sec.type == elf::kShtNobits || sec.size == 0) continue;
+    if (!sec.IsAlloc() || sec.type == elf::kShtNobits || sec.size == 0)
+      continue;
     auto bytes = ef.ReadVirtual(sec.addr, sec.size);
     if (!bytes) continue;
     if (sec.IsExecutable()) {
-      if (sec.name == ".plt" || sec.name == ".plt.sec" || sec.name == ".plt.got") {
+      if (sec.name == ".plt" || sec.name == ".plt.sec" ||
+          sec.name == ".plt.got") {
         img->plt_ranges.emplace_back(sec.addr, sec.addr + sec.size);
       }
       AddCodeOutside(sec.addr, *bytes, img->foreign_code, &p.code);
-    } else if (sec.type == elf::kShtProgbits && !sec.name.starts_with(".eh_frame") &&
-               !sec.name.starts_with(".gcc_except") && !sec.name.starts_with(".note")) {
+    } else if (sec.type == elf::kShtProgbits &&
+               !sec.name.starts_with(".eh_frame") &&
+               !sec.name.starts_with(".gcc_except") &&
+               !sec.name.starts_with(".note")) {
       // Data the program can read; symbol, relocation and unwind tables
       // hold function addresses too, but nothing calls through those.
       p.data.push_back(Region{sec.addr, *bytes});
     }
   }
+}
 
-  // Functions: symbols where there are any, FDEs for the rest.
+// The image's functions into img->program.funcs, by entry: symbols where
+// there are any, FDEs for the rest, and one unnamed function per stretch of
+// code neither covers.
+void FindFunctions(const elf::ElfFile& ef,
+                   const std::vector<elf::Symbol>& dynsyms, Image* img) {
+  Program& p = img->program;
   std::map<std::uint64_t, std::pair<std::uint64_t, std::string_view>> starts;
-  auto add = [&](std::uint64_t begin, std::uint64_t end, std::string_view name) {
+  auto add = [&](std::uint64_t begin, std::uint64_t end,
+                 std::string_view name) {
     auto [it, inserted] = starts.emplace(begin, std::make_pair(end, name));
     if (!inserted) {
       it->second.first = std::max(it->second.first, end);
       if (it->second.second.empty()) it->second.second = name;
     }
   };
-  std::vector<elf::Symbol> dynsyms;
-  if (auto d = ef.DynamicSymbols()) dynsyms = std::move(*d);
-  std::vector<elf::Symbol> syms;
-  if (auto s = ef.Symbols()) syms = std::move(*s);
+  std::vector<elf::Symbol> symtab;
+  if (auto s = ef.Symbols()) symtab = std::move(*s);
+  const std::vector<elf::Symbol>& syms = symtab;
   for (const auto* list : {&syms, &dynsyms}) {
     for (const elf::Symbol& s : *list) {
-      if ((s.type == elf::kSttFunc || s.type == kSttGnuIfunc) && s.shndx != 0 && s.value != 0) {
+      if ((s.type == elf::kSttFunc || s.type == kSttGnuIfunc) && s.shndx != 0 &&
+          s.value != 0) {
         add(s.value, s.value + s.size, s.name);
       }
     }
   }
-  if (const elf::Section* eh = ef.FindSection(".eh_frame"); eh != nullptr && eh->size > 0) {
+  if (const elf::Section* eh = ef.FindSection(".eh_frame");
+      eh != nullptr && eh->size > 0) {
     if (auto bytes = ef.ReadVirtual(eh->addr, eh->size)) {
       if (auto ranges = elf::ParseEhFrame(*bytes, eh->addr, ef.ptr_size())) {
         for (const elf::FunctionRange& r : *ranges) add(r.begin, r.end, {});
@@ -489,7 +516,8 @@ Result<void> BuildImage(Image* img, Arch arch) {
     std::uint64_t covered_to = r.vaddr;
     const std::uint64_t region_end = r.vaddr + r.bytes.size();
     std::vector<std::uint64_t> gaps;
-    for (auto it = starts.lower_bound(r.vaddr); it != starts.end() && it->first < region_end; ++it) {
+    for (auto it = starts.lower_bound(r.vaddr);
+         it != starts.end() && it->first < region_end; ++it) {
       if (it->first > covered_to) gaps.push_back(covered_to);
       covered_to = std::max(covered_to, std::min(it->second.first, region_end));
     }
@@ -499,7 +527,8 @@ Result<void> BuildImage(Image* img, Arch arch) {
   for (auto it = starts.begin(); it != starts.end(); ++it) {
     std::uint64_t end = it->second.first;
     auto next = std::next(it);
-    if (next != starts.end() && (end <= it->first || end > next->first)) end = next->first;
+    if (next != starts.end() && (end <= it->first || end > next->first))
+      end = next->first;
     if (end <= it->first) {
       for (const Region& r : p.code) {
         if (r.Contains(it->first)) end = r.vaddr + r.bytes.size();
@@ -511,17 +540,28 @@ Result<void> BuildImage(Image* img, Arch arch) {
     if (!in_code) continue;
     p.funcs.push_back(Function{it->first, end, it->second.second, 0x80000000u});
   }
-  auto decoder = disasm::MakeDecoder(arch);
-  if (!decoder) return Unexpected(decoder.error());
-  img->decoder = std::move(*decoder);
-  const disasm::Decoder& dec = *img->decoder;
+}
+
+// Every function piece swept once (the call graph reads the scans), and
+// the pieces that fall through into an unnamed one merged with it.
+struct SweptPieces {
+  std::vector<PieceScan> scans;
+  // first_piece[f]: the scan of merged function f's first piece; its last
+  // is first_piece[f + 1] - 1.
+  std::vector<std::uint32_t> first_piece;
+};
+
+SweptPieces SweepAndMergePieces(const disasm::Decoder& dec, Program* program) {
+  Program& p = *program;
+  SweptPieces out;
   // Hand-written assembly often ends an FDE in the middle of a function and
   // starts another right after (glibc's __clone3: the FDE stops just before
   // its SYSCALL). A piece whose last instruction falls through into an
   // unnamed piece is one function with it, or the number set in the first
   // piece would be lost at the second's "entry".
   // Every piece is swept once, here; the call graph below reads the scans.
-  std::vector<PieceScan> scans(p.funcs.size());
+  std::vector<PieceScan>& scans = out.scans;
+  scans.resize(p.funcs.size());
   {
     std::vector<std::uint32_t> insn_starts;  // scratch
     for (std::size_t k = 0; k < p.funcs.size(); ++k) {
@@ -530,7 +570,7 @@ Result<void> BuildImage(Image* img, Arch arch) {
   }
   // first_piece[f]: the scan of merged function f's first piece; its last
   // is first_piece[f + 1] - 1.
-  std::vector<std::uint32_t> first_piece;
+  std::vector<std::uint32_t>& first_piece = out.first_piece;
   {
     std::vector<Function> merged;
     for (std::uint32_t k = 0; k < p.funcs.size(); ++k) {
@@ -546,18 +586,34 @@ Result<void> BuildImage(Image* img, Arch arch) {
     first_piece.push_back(static_cast<std::uint32_t>(p.funcs.size()));
     p.funcs = std::move(merged);
   }
+  return out;
+}
+
+// The exported functions (and which are IFUNCs), by name.
+void CollectExports(const std::vector<elf::Symbol>& dynsyms, Image* img) {
+  const Program& p = img->program;
   for (const elf::Symbol& s : dynsyms) {
-    if ((s.type == elf::kSttFunc || s.type == kSttGnuIfunc) && s.shndx != 0 && s.value != 0) {
+    if ((s.type == elf::kSttFunc || s.type == kSttGnuIfunc) && s.shndx != 0 &&
+        s.value != 0) {
       if (auto f = p.FuncWithEntry(s.value)) {
-        img->exports.emplace(std::string(s.name), static_cast<std::uint32_t>(*f));
-        if (s.type == kSttGnuIfunc) img->ifunc_exports.insert(std::string(s.name));
+        img->exports.emplace(std::string(s.name),
+                             static_cast<std::uint32_t>(*f));
+        if (s.type == kSttGnuIfunc)
+          img->ifunc_exports.insert(std::string(s.name));
       }
     }
   }
+}
 
-  // Relocations: PLT slots, and function addresses stored in data.
+// Function addresses stored in data (RELA/REL and RELR relocations) are
+// address-taken; returns the dynamic relocations by offset (the PLT's GOT
+// slots are among them).
+Result<std::unordered_map<std::uint64_t, elf::Relocation>>
+CollectStoredPointers(const elf::ElfFile& ef, Arch arch,
+                      const std::vector<elf::Symbol>& dynsyms, Image* img) {
+  const Program& p = img->program;
   const RelocTypes rt = RelocTypesFor(arch);
-  std::unordered_map<std::uint64_t, elf::Relocation> by_offset;
+  std::unordered_map<std::uint64_t, elf::Relocation> by_offset;  // the result
   // Each function address stored in data: the lowest location holding it
   // (for explain), and whether one lies outside __libc_subfreeres.
   struct Stored {
@@ -596,12 +652,17 @@ Result<void> BuildImage(Image* img, Arch arch) {
     auto f = p.FuncWithEntry(value);
     if (!f) continue;
     const auto fi = static_cast<std::uint32_t>(*f);
-    (where.outside_freeres ? img->address_taken : img->freeres_taken).insert(fi);
+    (where.outside_freeres ? img->address_taken : img->freeres_taken)
+        .insert(fi);
     img->stored_at.emplace(fi, where.at);
   }
-  if (ef.type() == elf::kEtExec) AddDataPointers(ef, img);
+  return by_offset;
+}
 
-  // Init and fini functions run whatever the program does.
+// Init and fini functions (and ld.so's entry) run whatever the program
+// does.
+void AddStartupRoots(const elf::ElfFile& ef, Image* img) {
+  const bool is_interp = img->is_interp;
   auto dyn = ef.DynamicEntries();
   if (dyn && dyn->empty()) AddStaticRoots(ef, img);
   if (dyn) {
@@ -614,34 +675,49 @@ Result<void> BuildImage(Image* img, Arch arch) {
                            std::pair{kDtFiniArray, kDtFiniArraySz},
                            std::pair{kDtPreinitArray, kDtPreinitArraySz}}) {
       if (!tags.count(arr) || !tags.count(sz)) continue;
-      for (std::uint64_t off = 0; off + ef.ptr_size() <= tags[sz]; off += ef.ptr_size()) {
+      for (std::uint64_t off = 0; off + ef.ptr_size() <= tags[sz];
+           off += ef.ptr_size()) {
         if (auto v = ef.ReadPointer(tags[arr] + off)) img->roots.push_back(*v);
       }
     }
   }
   if (is_interp && ef.entry() != 0) {
-    img->roots.push_back(ef.entry());  // ld.so: its entry is where everything starts
+    img->roots.push_back(
+        ef.entry());  // ld.so: its entry is where everything starts
   }
+}
 
-  // PLT entries: the GOT slot each one jumps through names its target.
+// PLT entries: the GOT slot each one jumps through names its target (a
+// symbol, or an IRELATIVE resolver).
+void MapPltEntries(
+    const elf::ElfFile& ef, Arch arch, const disasm::Decoder& dec,
+    const std::vector<elf::Symbol>& dynsyms,
+    std::unordered_map<std::uint64_t, elf::Relocation>& by_offset, Image* img) {
+  const RelocTypes rt = RelocTypesFor(arch);
   for (const elf::Section& sec : ef.sections()) {
-    if (sec.name != ".plt" && sec.name != ".plt.sec" && sec.name != ".plt.got") continue;
+    if (sec.name != ".plt" && sec.name != ".plt.sec" && sec.name != ".plt.got")
+      continue;
     auto bytes = ef.ReadVirtual(sec.addr, sec.size);
     if (!bytes) continue;
-    const std::uint64_t entsize = sec.entsize ? sec.entsize : (sec.name == ".plt.got" ? 8 : 16);
+    const std::uint64_t entsize =
+        sec.entsize ? sec.entsize : (sec.name == ".plt.got" ? 8 : 16);
     std::map<disasm::Reg, std::uint64_t> consts;
     std::optional<std::uint64_t> slot;
     Instruction insn;
-    for (std::uint64_t off = 0; off < bytes->size(); off += insn.length ? insn.length : 1) {
+    for (std::uint64_t off = 0; off < bytes->size();
+         off += insn.length ? insn.length : 1) {
       dec.Decode(bytes->subspan(off), sec.addr + off, &insn);
       for (int i = 0; i < insn.num_ops; ++i) {
         const disasm::MicroOp& op = insn.ops[i];
         if (op.dst.kind != Operand::Kind::kReg) continue;
         if (op.kind == OpKind::kMove && op.src.kind == Operand::Kind::kImm) {
           consts[op.dst.reg] = static_cast<std::uint64_t>(op.src.imm);
-        } else if (op.kind == OpKind::kMove && op.src.kind == Operand::Kind::kMem &&
-                   op.src.mem.base != disasm::kNoReg && consts.count(op.src.mem.base)) {
-          slot = consts[op.src.mem.base] + static_cast<std::uint64_t>(op.src.mem.disp);
+        } else if (op.kind == OpKind::kMove &&
+                   op.src.kind == Operand::Kind::kMem &&
+                   op.src.mem.base != disasm::kNoReg &&
+                   consts.count(op.src.mem.base)) {
+          slot = consts[op.src.mem.base] +
+                 static_cast<std::uint64_t>(op.src.mem.disp);
         } else {
           consts.erase(op.dst.reg);
         }
@@ -679,8 +755,14 @@ Result<void> BuildImage(Image* img, Arch arch) {
       }
     }
   }
+}
 
-  // Call edges, indirect calls, and function addresses taken in code.
+// Call edges, indirect calls, function addresses taken in code, what each
+// call clobbers and whether each function may return, from the sweeps.
+void BuildCallGraph(Arch arch, const SweptPieces& swept, Image* img) {
+  Program& p = img->program;
+  const std::vector<PieceScan>& scans = swept.scans;
+  const std::vector<std::uint32_t>& first_piece = swept.first_piece;
   const std::size_t n = p.funcs.size();
   img->calls.resize(n);
   img->plt_calls.resize(n);
@@ -690,9 +772,10 @@ Result<void> BuildImage(Image* img, Arch arch) {
   // call-clobbered sets (SysV x86-64: rax rcx rdx rsi rdi r8-r11; AAPCS64:
   // x0-x18, x30) stand for calls we cannot follow.
   const std::uint64_t abi_clobbered =
-      arch == Arch::kArm64 ? ((std::uint64_t{1} << 19) - 1) | (std::uint64_t{1} << 30)
-                           : (1u << 0) | (1u << 1) | (1u << 2) | (1u << 6) | (1u << 7) |
-                                 (0xfu << 8);
+      arch == Arch::kArm64
+          ? ((std::uint64_t{1} << 19) - 1) | (std::uint64_t{1} << 30)
+          : (1u << 0) | (1u << 1) | (1u << 2) | (1u << 6) | (1u << 7) |
+                (0xfu << 8);
   img->flow_writes.assign(n, 0);
   // Whether each function may return: it has a RET, an indirect jump (a
   // tail call through a pointer, or a switch), or a tail jump to a function
@@ -707,7 +790,8 @@ Result<void> BuildImage(Image* img, Arch arch) {
       const PieceScan& scan = scans[k];
       if (scan.calls && arch == Arch::kArm64) writes |= std::uint64_t{1} << 30;
       for (std::uint64_t v : scan.code_constants) {
-        if (auto t = p.FuncWithEntry(v)) img->takes[f].push_back(static_cast<std::uint32_t>(*t));
+        if (auto t = p.FuncWithEntry(v))
+          img->takes[f].push_back(static_cast<std::uint32_t>(*t));
       }
       if (scan.returns) returns[f] = true;
       if (scan.indirect) {
@@ -721,7 +805,8 @@ Result<void> BuildImage(Image* img, Arch arch) {
           if (auto t = p.FuncWithEntry(target); t && !img->plt.count(target)) {
             tail_jumps[f].push_back(static_cast<std::uint32_t>(*t));
           } else {
-            returns[f] = true;  // a PLT tail call or into the middle of something
+            returns[f] =
+                true;  // a PLT tail call or into the middle of something
           }
         }
         auto pit = img->plt.find(target);
@@ -733,7 +818,8 @@ Result<void> BuildImage(Image* img, Arch arch) {
           writes |= abi_clobbered;
         } else if (auto t = p.FuncAt(target)) {
           img->calls[f].push_back(static_cast<std::uint32_t>(*t));
-          if (p.funcs[*t].entry != target) writes = kAllRegs;  // into the middle
+          if (p.funcs[*t].entry != target)
+            writes = kAllRegs;  // into the middle
         } else {
           writes = kAllRegs;
         }
@@ -758,9 +844,12 @@ Result<void> BuildImage(Image* img, Arch arch) {
   img->returns = std::move(returns);
   {
     const Image* self = img;
-    p.callee_clobbers = [self, abi_clobbered](std::uint64_t target) -> std::optional<std::uint64_t> {
+    p.callee_clobbers =
+        [self,
+         abi_clobbered](std::uint64_t target) -> std::optional<std::uint64_t> {
       auto f = self->program.FuncWithEntry(target);
-      if (!f) return abi_clobbered;  // a PLT entry or another image: the ABI holds
+      if (!f)
+        return abi_clobbered;  // a PLT entry or another image: the ABI holds
       // Callee-saved registers are restored whatever the callee writes (the
       // psABI contract, which -fipa-ra only ever narrows for call-clobbered
       // ones): a push/pop pair is not a clobber.
@@ -771,6 +860,28 @@ Result<void> BuildImage(Image* img, Arch arch) {
       return !f || self->returns[*f];
     };
   }
+}
+
+// The functions, PLT, roots and call graph of an opened image. It reads
+// only the image itself, so images are built in parallel (BuildImages).
+Result<void> BuildImage(Image* img, Arch arch) {
+  const elf::ElfFile& ef = *img->elf;
+  img->program.arch = arch;
+  CollectRegions(ef, img);
+  std::vector<elf::Symbol> dynsyms;
+  if (auto d = ef.DynamicSymbols()) dynsyms = std::move(*d);
+  FindFunctions(ef, dynsyms, img);
+  auto decoder = disasm::MakeDecoder(arch);
+  if (!decoder) return Unexpected(decoder.error());
+  img->decoder = std::move(*decoder);
+  const SweptPieces swept = SweepAndMergePieces(*img->decoder, &img->program);
+  CollectExports(dynsyms, img);
+  G2S_ASSIGN_OR_RETURN(auto by_offset,
+                       CollectStoredPointers(ef, arch, dynsyms, img));
+  if (ef.type() == elf::kEtExec) AddDataPointers(ef, img);
+  AddStartupRoots(ef, img);
+  MapPltEntries(ef, arch, *img->decoder, dynsyms, by_offset, img);
+  BuildCallGraph(arch, swept, img);
   return {};
 }
 
@@ -785,7 +896,9 @@ void RestoreImage(ImageSummary&& s, Image* img) {
   }
   std::vector<const PltTarget*> plt;
   for (CachedPltTarget& t : s.plt) {
-    auto it = img->plt.emplace(t.entry, PltTarget{std::move(t.symbol), t.resolver}).first;
+    auto it =
+        img->plt.emplace(t.entry, PltTarget{std::move(t.symbol), t.resolver})
+            .first;
     plt.push_back(&it->second);
   }
   const std::size_t n = p.funcs.size();
@@ -828,7 +941,8 @@ ImageSummary SummarizeImage(const Image& img) {
   s.indirect = img.indirect;
   s.plt_calls.resize(img.plt_calls.size());
   for (std::size_t f = 0; f < img.plt_calls.size(); ++f) {
-    for (const PltTarget* t : img.plt_calls[f]) s.plt_calls[f].push_back(plt_index.at(t));
+    for (const PltTarget* t : img.plt_calls[f])
+      s.plt_calls[f].push_back(plt_index.at(t));
   }
   s.address_taken.assign(img.address_taken.begin(), img.address_taken.end());
   s.freeres_taken.assign(img.freeres_taken.begin(), img.freeres_taken.end());
@@ -845,12 +959,15 @@ ImageSummary SummarizeImage(const Image& img) {
 
 // BuildImage for images[from..], biggest first on every core; with a
 // cache, libraries with an entry are restored from it instead.
-Result<void> BuildImages(const std::vector<std::unique_ptr<Image>>& images, std::size_t from,
-                         Arch arch, const LibraryCache* cache) {
+Result<void> BuildImages(const std::vector<std::unique_ptr<Image>>& images,
+                         std::size_t from, Arch arch,
+                         const LibraryCache* cache) {
   std::vector<Image*> todo;
-  for (std::size_t i = from; i < images.size(); ++i) todo.push_back(images[i].get());
-  std::sort(todo.begin(), todo.end(),
-            [](const Image* a, const Image* b) { return a->file.bytes().size() > b->file.bytes().size(); });
+  for (std::size_t i = from; i < images.size(); ++i)
+    todo.push_back(images[i].get());
+  std::sort(todo.begin(), todo.end(), [](const Image* a, const Image* b) {
+    return a->file.bytes().size() > b->file.bytes().size();
+  });
   std::vector<Result<void>> results(todo.size());
   ParallelFor(
       todo.size(), HardwareThreads(),
@@ -880,11 +997,12 @@ struct Definition {
 using SymbolScope = std::unordered_map<std::string_view, Definition>;
 
 // Adds the exports of images[from..] (earlier definitions win).
-void ExtendScope(const std::vector<std::unique_ptr<Image>>& images, std::size_t from,
-                 SymbolScope* scope) {
+void ExtendScope(const std::vector<std::unique_ptr<Image>>& images,
+                 std::size_t from, SymbolScope* scope) {
   for (std::size_t i = from; i < images.size(); ++i) {
     for (const auto& [name, f] : images[i]->exports) {
-      scope->emplace(name, Definition{i, f, images[i]->ifunc_exports.count(name) > 0});
+      scope->emplace(
+          name, Definition{i, f, images[i]->ifunc_exports.count(name) > 0});
     }
   }
 }
@@ -932,8 +1050,9 @@ void AnalyzeImage(Image* img, const std::vector<std::unique_ptr<Image>>& images,
     // Not reached in practice (the file parsed and built before); if it is,
     // say so rather than trust a report made for other libraries.
     img->report = Report{};
-    img->report.findings.push_back(Finding{Finding::Kind::kUndecodable, 0, std::nullopt,
-                                           "could not re-analyse a cached library"});
+    img->report.findings.push_back(
+        Finding{Finding::Kind::kUndecodable, 0, std::nullopt,
+                "could not re-analyse a cached library"});
     return;
   }
   fresh.program.external_wrappers = std::move(external_wrappers);
@@ -946,15 +1065,16 @@ void AnalyzeImage(Image* img, const std::vector<std::unique_ptr<Image>>& images,
 // in parallel; a wave of one image (libc) uses every core itself. A cycle
 // of imports (rare: the loader allows it) is broken at its last-loaded
 // image, whose calls into the cycle then count as plain calls.
-void AnalyzeImages(const std::vector<std::unique_ptr<Image>>& images, std::size_t from,
-                   const SymbolScope& scope) {
+void AnalyzeImages(const std::vector<std::unique_ptr<Image>>& images,
+                   std::size_t from, const SymbolScope& scope) {
   const std::size_t n = images.size();
   std::vector<std::set<std::size_t>> providers(n);
   for (std::size_t i = from; i < n; ++i) {
     for (const auto& [entry, target] : images[i]->plt) {
       if (target.symbol.empty()) continue;
       auto it = scope.find(target.symbol);
-      if (it != scope.end() && it->second.image != i && it->second.image >= from) {
+      if (it != scope.end() && it->second.image != i &&
+          it->second.image >= from) {
         providers[i].insert(it->second.image);
       }
     }
@@ -981,7 +1101,9 @@ void AnalyzeImages(const std::vector<std::unique_ptr<Image>>& images, std::size_
     } else {
       ParallelFor(
           wave.size(), HardwareThreads(),
-          [&](std::size_t k, int) { AnalyzeImage(images[wave[k]].get(), images, scope, 1); },
+          [&](std::size_t k, int) {
+            AnalyzeImage(images[wave[k]].get(), images, scope, 1);
+          },
           /*serial_below=*/2);
     }
     for (std::size_t i : wave) done[i] = true;
@@ -994,7 +1116,13 @@ void AnalyzeImages(const std::vector<std::unique_ptr<Image>>& images, std::size_
 // program enters to the function that makes a syscall.
 struct ReachLog {
   struct Via {
-    enum class Kind : std::uint8_t { kRoot, kImport, kNss, kCall, kPointer } kind = Kind::kRoot;
+    enum class Kind : std::uint8_t {
+      kRoot,
+      kImport,
+      kNss,
+      kCall,
+      kPointer
+    } kind = Kind::kRoot;
     // kCall: the caller; kPointer: the function with the indirect call (or
     // IFUNC/IRELATIVE use) that made address-taken functions callable;
     // image == kGo for the Go code of a static program.
@@ -1005,13 +1133,16 @@ struct ReachLog {
   std::vector<std::vector<Via>> via;
   // Functions whose address code materialises: the first function seen
   // doing so (absent: the address is in data).
-  std::map<std::pair<std::size_t, std::uint32_t>, std::pair<std::size_t, std::uint32_t>> taken_by;
+  std::map<std::pair<std::size_t, std::uint32_t>,
+           std::pair<std::size_t, std::uint32_t>>
+      taken_by;
   Via current;  // what the next first reach is recorded with
 
-  std::string Name(const std::vector<std::unique_ptr<Image>>& images, std::size_t i,
-                   std::uint32_t f) const {
-    return fmt::format("{}:{}", std::filesystem::path(images[i]->path).filename().string(),
-                       images[i]->FunctionName(f));
+  std::string Name(const std::vector<std::unique_ptr<Image>>& images,
+                   std::size_t i, std::uint32_t f) const {
+    return fmt::format(
+        "{}:{}", std::filesystem::path(images[i]->path).filename().string(),
+        images[i]->FunctionName(f));
   }
 
   // " at SECTION+OFF (ADDR)": where a relocation stores f's address.
@@ -1019,7 +1150,8 @@ struct ReachLog {
     auto it = img.stored_at.find(f);
     if (it == img.stored_at.end()) return "";
     const std::uint64_t at = it->second;
-    const elf::Section* sec = img.elf ? img.elf->FindSectionByAddress(at) : nullptr;
+    const elf::Section* sec =
+        img.elf ? img.elf->FindSectionByAddress(at) : nullptr;
     if (sec && !sec->name.empty()) {
       return fmt::format(" at {}+{:#x} ({:#x})", sec->name, at - sec->addr, at);
     }
@@ -1030,8 +1162,8 @@ struct ReachLog {
   // address was taken and which indirect call made it callable. Reach order
   // makes this a walk to ever earlier functions, so it ends; long chains
   // are cut after kMaxSteps.
-  std::string Chain(const std::vector<std::unique_ptr<Image>>& images, std::size_t i,
-                    std::uint32_t f) const {
+  std::string Chain(const std::vector<std::unique_ptr<Image>>& images,
+                    std::size_t i, std::uint32_t f) const {
     constexpr int kMaxSteps = 24;
     std::vector<std::string> steps;
     bool cut = true;
@@ -1057,12 +1189,15 @@ struct ReachLog {
         case Via::Kind::kPointer: {
           auto t = taken_by.find({i, f});
           const std::string where =
-              t == taken_by.end() ? "its address is in data" + StoredAt(*images[i], f)
-                                  : "its address is taken by " +
-                                        Name(images, t->second.first, t->second.second);
-          const std::string caller = v.image == kGo ? "Go code (cgo)" : Name(images, v.image, v.func);
-          steps.push_back(fmt::format("{} ({}; called through a pointer from {})", step, where,
-                                      caller));
+              t == taken_by.end()
+                  ? "its address is in data" + StoredAt(*images[i], f)
+                  : "its address is taken by " +
+                        Name(images, t->second.first, t->second.second);
+          const std::string caller =
+              v.image == kGo ? "Go code (cgo)" : Name(images, v.image, v.func);
+          steps.push_back(
+              fmt::format("{} ({}; called through a pointer from {})", step,
+                          where, caller));
           if (v.image == kGo) cut = false;
           break;
         }
@@ -1083,16 +1218,19 @@ struct ReachLog {
 // ld.so's code that is linked into the program. Those objects are not
 // analysed. With .symtab, the reachable functions' names tell; stripped, the
 // loader's own error message in the file is the evidence.
-std::optional<std::string> StaticDlopenFinding(const Image& img, const std::vector<bool>& reached) {
+std::optional<std::string> StaticDlopenFinding(
+    const Image& img, const std::vector<bool>& reached) {
   bool named = false;
   for (std::uint32_t f = 0; f < img.program.funcs.size(); ++f) {
     const std::string_view n = img.program.funcs[f].name;
     if (n.empty()) continue;
     named = true;
-    if (reached[f] && (n == "dlopen" || n == "__libc_dlopen_mode" || n == "_dl_open" ||
-                       n == "dlmopen" || n == "__nss_module_load" || n == "__gconv_find_shlib")) {
+    if (reached[f] && (n == "dlopen" || n == "__libc_dlopen_mode" ||
+                       n == "_dl_open" || n == "dlmopen" ||
+                       n == "__nss_module_load" || n == "__gconv_find_shlib")) {
       return fmt::format(
-          "{}: {} is reachable: this static program loads shared objects at run time "
+          "{}: {} is reachable: this static program loads shared objects at "
+          "run time "
           "(NSS modules, gconv, dlopen) that are not analysed",
           img.path, n);
     }
@@ -1100,392 +1238,496 @@ std::optional<std::string> StaticDlopenFinding(const Image& img, const std::vect
   if (named) return std::nullopt;
   constexpr std::string_view kLoaderMessage = "cannot open shared object file";
   const Bytes bytes = img.file.bytes();
-  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  const std::string_view text(reinterpret_cast<const char*>(bytes.data()),
+                              bytes.size());
   if (text.find(kLoaderMessage) == std::string_view::npos) return std::nullopt;
   return fmt::format(
-      "{}: has glibc's dynamic loader linked in (\"{}\") and no symbols to tell whether it "
-      "is reachable: shared objects it may load at run time (NSS modules, gconv, dlopen) are "
+      "{}: has glibc's dynamic loader linked in (\"{}\") and no symbols to "
+      "tell whether it "
+      "is reachable: shared objects it may load at run time (NSS modules, "
+      "gconv, dlopen) are "
       "not analysed",
       img.path, kLoaderMessage);
 }
 
-}  // namespace
-
-Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main, Arch arch,
-                                                const NativeOptions& options) {
-  NativeClosure out;
-  using Clock = std::chrono::steady_clock;
-  const auto ms_since = [](Clock::time_point t) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-  };
-  auto t_phase = Clock::now();
-  std::vector<std::unique_ptr<Image>> images;
-  std::set<std::string> seen;
-  std::vector<std::string> dirs = options.library_path;
-  for (const std::string& d : DefaultLibraryDirs(arch)) dirs.push_back(d);
-
-  // The same file under two names (/lib64/ld-linux-x86-64.so.2 is a symlink
-  // to the copy libc names in DT_NEEDED) is one image, as for the loader.
-  auto canonical = [](const std::string& p) {
-    std::error_code ec;
-    auto c = std::filesystem::canonical(p, ec);
-    return ec ? p : c.string();
-  };
-  auto load = [&](const std::string& path, bool is_interp) -> Result<void> {
-    if (!seen.insert(canonical(path)).second) return {};
-    G2S_ASSIGN_OR_RETURN(auto img, OpenImage(path, arch, is_interp));
-    images.push_back(std::move(img));
-    return {};
-  };
-  if (!options.main_path.empty()) {
-    G2S_TRY(load(options.main_path, /*is_entry=*/true));
-    images.front()->foreign_code = options.go_code;
-    images.front()->is_main = true;
+// One run of AnalyzeNativeDependencies: the images found so far, and the
+// reachability over (image, function) that grows as images are added.
+class NativeJob {
+ public:
+  NativeJob(const elf::ElfFile& main, Arch arch, const NativeOptions& options)
+      : main_(main), arch_(arch), options_(options) {
+    dirs_ = options.library_path;
+    for (const std::string& d : DefaultLibraryDirs(arch)) dirs_.push_back(d);
+    if (!options.cache_dir.empty()) cache_.emplace(options.cache_dir);
   }
-  if (auto interp = main.Interpreter()) {
-    const std::string p = UnderRoot(options.root, std::string(*interp));
+
+  Result<NativeClosure> Run();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  using Via = ReachLog::Via;
+
+  Result<void> Load(const std::string& path, bool is_interp);
+  Result<void> LoadProgramAndLibraries();
+  std::string FindNeeded(const std::string& name, const SearchPaths& by,
+                         const SearchPaths& program_paths,
+                         std::size_t* searched) const;
+  Result<void> BuildAndAnalyze(std::size_t from);
+  void StoreInCache(std::size_t from);
+  void AddReachState(std::size_t from);
+  void Reach(std::size_t i, std::uint32_t f);
+  void ReachAddress(std::size_t i, std::uint64_t a);
+  bool ReachSymbol(std::string_view name, bool from_analysed_code);
+  void ReachAllTaken();
+  void ReachRoots();
+  void Propagate();
+  bool ReleaseFreeres();
+  void PropagateToFixpoint();
+  template <class Fn>
+  void ForEachReachedExport(Fn fn) const;
+  Result<void> AddNssModules();
+  void AddRunTimeLoadingFindings();
+  void CollectSyscallsAndFindings();
+  void EndPhase(double* ms) {
+    *ms += std::chrono::duration<double, std::milli>(Clock::now() - t_phase_)
+               .count();
+    t_phase_ = Clock::now();
+  }
+
+  const elf::ElfFile& main_;
+  const Arch arch_;
+  const NativeOptions& options_;
+  NativeClosure out_;
+  Clock::time_point t_phase_ = Clock::now();
+  std::vector<std::unique_ptr<Image>> images_;
+  std::set<std::string> seen_;  // canonical paths of images_
+  std::vector<std::string> dirs_;
+  std::optional<LibraryCache> cache_;
+  SymbolScope scope_;
+  // Global reachability over (image, function).
+  std::vector<std::vector<bool>> reached_;
+  std::vector<std::pair<std::size_t, std::uint32_t>> work_;
+  // Functions entered from outside their image's direct calls: roots,
+  // cross-image symbol calls, calls through pointers. A syscall wrapper
+  // entered that way gets numbers nobody analysed.
+  std::vector<std::set<std::uint32_t>> external_;
+  ReachLog log_;
+  // Address-taken functions: from data, plus those whose address reachable
+  // code materialises. Once any indirect call is reachable, all of them are.
+  bool indirect_reached_ = false;
+  std::vector<std::set<std::uint32_t>> taken_;
+  Via first_pointer_call_;  // what made address-taken functions callable
+};
+
+// The same file under two names (/lib64/ld-linux-x86-64.so.2 is a symlink
+// to the copy libc names in DT_NEEDED) is one image, as for the loader.
+std::string Canonical(const std::string& p) {
+  std::error_code ec;
+  auto c = std::filesystem::canonical(p, ec);
+  return ec ? p : c.string();
+}
+
+Result<void> NativeJob::Load(const std::string& path, bool is_interp) {
+  if (!seen_.insert(Canonical(path)).second) return {};
+  G2S_ASSIGN_OR_RETURN(auto img, OpenImage(path, arch_, is_interp));
+  images_.push_back(std::move(img));
+  return {};
+}
+
+// glibc's _dl_map_object (elf/dl-load.c): a name with a slash is a path;
+// otherwise DT_RPATH of the object (when it has no DT_RUNPATH) and of the
+// program, LD_LIBRARY_PATH, DT_RUNPATH, then the system directories.
+std::string NativeJob::FindNeeded(const std::string& name,
+                                  const SearchPaths& by,
+                                  const SearchPaths& program_paths,
+                                  std::size_t* searched) const {
+  *searched = 0;
+  if (name.find('/') != std::string::npos) {
+    return IsFile(UnderRoot(options_.root, name))
+               ? UnderRoot(options_.root, name)
+               : "";
+  }
+  std::vector<std::string> order;
+  if (by.runpath.empty()) order = by.rpath;
+  if (program_paths.runpath.empty()) {
+    order.insert(order.end(), program_paths.rpath.begin(),
+                 program_paths.rpath.end());
+  }
+  for (const std::string& d : options_.library_path)
+    order.push_back(UnderRoot(options_.root, d));
+  order.insert(order.end(), by.runpath.begin(), by.runpath.end());
+  for (const std::string& d : DefaultLibraryDirs(arch_)) {
+    order.push_back(UnderRoot(options_.root, d));
+  }
+  *searched = order.size();
+  for (const std::string& d : order) {
+    const std::string cand = d + "/" + name;
+    if (IsFile(cand)) return cand;
+  }
+  return "";
+}
+
+// The program itself (when it is analysed as C), its interpreter and its
+// DT_NEEDED closure, breadth first (the loader's search order for
+// symbols), each looked up where the loader looks for the object that
+// needs it.
+Result<void> NativeJob::LoadProgramAndLibraries() {
+  if (!options_.main_path.empty()) {
+    G2S_TRY(Load(options_.main_path, /*is_interp=*/true));
+    images_.front()->foreign_code = options_.go_code;
+    images_.front()->is_main = true;
+  }
+  if (auto interp = main_.Interpreter()) {
+    const std::string p = UnderRoot(options_.root, std::string(*interp));
     if (IsFile(p)) {
-      G2S_TRY(load(p, true));
+      G2S_TRY(Load(p, true));
     } else {
-      out.findings.push_back(fmt::format("interpreter {} not found", p));
+      out_.findings.push_back(fmt::format("interpreter {} not found", p));
     }
   }
-  // DT_NEEDED, breadth first (the loader's search order for symbols), each
-  // looked up where the loader looks for the object that needs it.
   const std::string program_path =
-      !options.main_path.empty() ? options.main_path : options.program_path;
-  const SearchPaths program_paths = SearchPathsOf(main, program_path, options.root);
+      !options_.main_path.empty() ? options_.main_path : options_.program_path;
+  const SearchPaths program_paths =
+      SearchPathsOf(main_, program_path, options_.root);
   std::deque<std::pair<std::string, SearchPaths>> queue;
-  if (auto needed = main.Needed()) {
-    for (std::string_view n : *needed) queue.emplace_back(std::string(n), program_paths);
+  if (auto needed = main_.Needed()) {
+    for (std::string_view n : *needed)
+      queue.emplace_back(std::string(n), program_paths);
   }
   while (!queue.empty()) {
     const auto [name, by] = std::move(queue.front());
     queue.pop_front();
-    std::string found;
     std::size_t searched = 0;
-    if (name.find('/') != std::string::npos) {
-      if (IsFile(UnderRoot(options.root, name))) found = UnderRoot(options.root, name);
-    } else {
-      // glibc's _dl_map_object (elf/dl-load.c): DT_RPATH of the object
-      // (when it has no DT_RUNPATH) and of the program, LD_LIBRARY_PATH,
-      // DT_RUNPATH, then the system directories.
-      std::vector<std::string> order;
-      if (by.runpath.empty()) order = by.rpath;
-      if (program_paths.runpath.empty()) {
-        order.insert(order.end(), program_paths.rpath.begin(), program_paths.rpath.end());
-      }
-      for (const std::string& d : options.library_path) order.push_back(UnderRoot(options.root, d));
-      order.insert(order.end(), by.runpath.begin(), by.runpath.end());
-      for (const std::string& d : DefaultLibraryDirs(arch)) {
-        order.push_back(UnderRoot(options.root, d));
-      }
-      searched = order.size();
-      for (const std::string& d : order) {
-        const std::string cand = d + "/" + name;
-        if (IsFile(cand)) {
-          found = cand;
-          break;
-        }
-      }
-    }
+    const std::string found = FindNeeded(name, by, program_paths, &searched);
     if (found.empty()) {
-      out.findings.push_back(fmt::format("library {} not found (searched {} directories under {})",
-                                         name, searched, options.root));
+      out_.findings.push_back(
+          fmt::format("library {} not found (searched {} directories under {})",
+                      name, searched, options_.root));
       continue;
     }
-    if (seen.count(canonical(found))) continue;
-    G2S_TRY(load(found, false));
-    const SearchPaths paths = SearchPathsOf(*images.back()->elf, found, options.root);
-    if (auto more = images.back()->elf->Needed()) {
-      for (std::string_view n : *more) queue.emplace_back(std::string(n), paths);
+    if (seen_.count(Canonical(found))) continue;
+    G2S_TRY(Load(found, false));
+    const SearchPaths paths =
+        SearchPathsOf(*images_.back()->elf, found, options_.root);
+    if (auto more = images_.back()->elf->Needed()) {
+      for (std::string_view n : *more)
+        queue.emplace_back(std::string(n), paths);
     }
   }
+  return {};
+}
 
-  std::optional<LibraryCache> cache;
-  if (!options.cache_dir.empty()) cache.emplace(options.cache_dir);
-  const LibraryCache* cache_ptr = cache ? &*cache : nullptr;
-  // Entries for the images analysed afresh, once their reports are final.
-  auto update_cache = [&](std::size_t from) {
-    if (!cache) return;
-    for (std::size_t i = from; i < images.size(); ++i) {
-      const Image& img = *images[i];
-      if (img.is_main) continue;
-      if (img.report_from_cache) {
-        ++out.cache_hits;
-        continue;
-      }
-      ++out.cache_misses;
-      if (cache->Store(SummarizeImage(img))) ++out.cache_writes;
+// Entries for the images analysed afresh, once their reports are final.
+void NativeJob::StoreInCache(std::size_t from) {
+  if (!cache_) return;
+  for (std::size_t i = from; i < images_.size(); ++i) {
+    const Image& img = *images_[i];
+    if (img.is_main) continue;
+    if (img.report_from_cache) {
+      ++out_.cache_hits;
+      continue;
     }
-  };
-  G2S_TRY(BuildImages(images, 0, arch, cache_ptr));
-  out.graph_ms += ms_since(t_phase);
-  t_phase = Clock::now();
-  SymbolScope scope;
-  ExtendScope(images, 0, &scope);
-  AnalyzeImages(images, 0, scope);
-  update_cache(0);
-  // Global reachability over (image, function).
-  std::vector<std::vector<bool>> reached(images.size());
-  for (std::size_t i = 0; i < images.size(); ++i) {
-    reached[i].assign(images[i]->program.funcs.size(), false);
-    out.functions += images[i]->program.funcs.size();
-    out.images.push_back(images[i]->path);
+    ++out_.cache_misses;
+    if (cache_->Store(SummarizeImage(img))) ++out_.cache_writes;
   }
-  std::vector<std::pair<std::size_t, std::uint32_t>> work;
-  // Functions entered from outside their image's direct calls: roots,
-  // cross-image symbol calls, calls through pointers. A syscall wrapper
-  // entered that way gets numbers nobody analysed.
-  std::vector<std::set<std::uint32_t>> external(images.size());
-  ReachLog log;
-  using Via = ReachLog::Via;
-  for (std::size_t i = 0; i < images.size(); ++i) log.via.emplace_back(reached[i].size());
-  auto reach = [&](std::size_t i, std::uint32_t f) {
-    if (!reached[i][f]) {
-      reached[i][f] = true;
-      log.via[i][f] = log.current;
-      work.emplace_back(i, f);
+}
+
+// Images [from, end): call graphs, symbol scope, syscall analysis, cache.
+Result<void> NativeJob::BuildAndAnalyze(std::size_t from) {
+  G2S_TRY(BuildImages(images_, from, arch_, cache_ ? &*cache_ : nullptr));
+  EndPhase(&out_.graph_ms);
+  ExtendScope(images_, from, &scope_);
+  AnalyzeImages(images_, from, scope_);
+  StoreInCache(from);
+  return {};
+}
+
+// Reachability state for images [from, end), nothing reached yet.
+void NativeJob::AddReachState(std::size_t from) {
+  for (std::size_t i = from; i < images_.size(); ++i) {
+    reached_.emplace_back(images_[i]->program.funcs.size(), false);
+    log_.via.emplace_back(images_[i]->program.funcs.size());
+    external_.emplace_back();
+    taken_.push_back(images_[i]->address_taken);
+    out_.functions += images_[i]->program.funcs.size();
+    out_.images.push_back(images_[i]->path);
+  }
+}
+
+void NativeJob::Reach(std::size_t i, std::uint32_t f) {
+  if (!reached_[i][f]) {
+    reached_[i][f] = true;
+    log_.via[i][f] = log_.current;
+    work_.emplace_back(i, f);
+  }
+}
+
+void NativeJob::ReachAddress(std::size_t i, std::uint64_t a) {
+  if (auto f = images_[i]->program.FuncAt(a)) {
+    external_[i].insert(static_cast<std::uint32_t>(*f));
+    Reach(i, static_cast<std::uint32_t>(*f));
+  }
+}
+
+// Symbol lookup in load order (the interpreter comes first; its few
+// exports are what libc imports from it). `from_analysed_code`: the call
+// is a PLT call in an image we analysed, whose data flow evaluated it
+// (external_wrappers); otherwise (the Go program's imports) nobody saw the
+// arguments. True if the symbol is an IFUNC.
+bool NativeJob::ReachSymbol(std::string_view name, bool from_analysed_code) {
+  auto it = scope_.find(name);
+  if (it == scope_.end()) return false;
+  const Definition& d = it->second;
+  if (!from_analysed_code) external_[d.image].insert(d.func);
+  Reach(d.image, d.func);
+  return d.ifunc;
+}
+
+void NativeJob::ReachAllTaken() {
+  if (indirect_reached_) return;
+  indirect_reached_ = true;
+  first_pointer_call_ = log_.current;
+  for (std::size_t i = 0; i < images_.size(); ++i) {
+    for (std::uint32_t f : taken_[i]) {
+      external_[i].insert(f);
+      Reach(i, f);
     }
-  };
-  auto reach_addr = [&](std::size_t i, std::uint64_t a) {
-    if (auto f = images[i]->program.FuncAt(a)) {
-      external[i].insert(static_cast<std::uint32_t>(*f));
-      reach(i, static_cast<std::uint32_t>(*f));
-    }
-  };
-  // Symbol lookup in load order (the interpreter comes first; its few
-  // exports are what libc imports from it).
-  // `from_analysed_code`: the call is a PLT call in an image we analysed,
-  // whose data flow evaluated it (external_wrappers); otherwise (the Go
-  // program's imports) nobody saw the arguments.
-  auto reach_symbol = [&](std::string_view name, bool from_analysed_code) {
-    auto it = scope.find(name);
-    if (it == scope.end()) return false;
-    const Definition& d = it->second;
-    if (!from_analysed_code) external[d.image].insert(d.func);
-    reach(d.image, d.func);
-    return d.ifunc;
-  };
-  // Address-taken functions: from data, plus those whose address reachable
-  // code materialises. Once any indirect call is reachable, all of them are.
-  bool indirect_reached = false;
-  std::vector<std::set<std::uint32_t>> taken(images.size());
-  for (std::size_t i = 0; i < images.size(); ++i) taken[i] = images[i]->address_taken;
-  Via first_pointer_call;  // what made address-taken functions callable
-  auto reach_all_taken = [&] {
-    if (indirect_reached) return;
-    indirect_reached = true;
-    first_pointer_call = log.current;
-    for (std::size_t i = 0; i < images.size(); ++i) {
-      for (std::uint32_t f : taken[i]) {
-        external[i].insert(f);
-        reach(i, f);
-      }
-    }
-  };
-  log.current = Via{Via::Kind::kRoot};
-  for (std::size_t i = 0; i < images.size(); ++i) {
-    for (std::uint64_t a : images[i]->roots) reach_addr(i, a);
+  }
+}
+
+// What the program enters: every image's init/fini (and ld.so's entry),
+// the Go code's calls through pointers, ld.so's call of libc by name, and
+// the program's imports.
+void NativeJob::ReachRoots() {
+  log_.current = Via{Via::Kind::kRoot};
+  for (std::size_t i = 0; i < images_.size(); ++i) {
+    for (std::uint64_t a : images_[i]->roots) ReachAddress(i, a);
   }
   // Go code calls C only through function pointers (cgocall's fn, the
   // runtime's _cgo_* hooks): for the Go side, every address-taken C
   // function may be called.
-  if (!options.go_code.empty()) {
-    log.current = Via{Via::Kind::kPointer, ReachLog::kGo};
-    reach_all_taken();
+  if (!options_.go_code.empty()) {
+    log_.current = Via{Via::Kind::kPointer, ReachLog::kGo};
+    ReachAllTaken();
   }
   // ld.so calls libc's early initialisation by name (glibc 2.32+,
   // elf/libc_early_init.c), not through a relocation.
-  log.current = Via{Via::Kind::kRoot};
-  reach_symbol("__libc_early_init", false);
-  auto dynsyms = main.DynamicImports();
-  if (dynsyms && options.main_path.empty()) {
-    log.current = Via{Via::Kind::kImport};
+  log_.current = Via{Via::Kind::kRoot};
+  ReachSymbol("__libc_early_init", false);
+  auto dynsyms = main_.DynamicImports();
+  if (dynsyms && options_.main_path.empty()) {
+    log_.current = Via{Via::Kind::kImport};
     for (const elf::Symbol& s : *dynsyms) {
-      if (s.shndx == 0 && !s.name.empty()) reach_symbol(s.name, false);
+      if (s.shndx == 0 && !s.name.empty()) ReachSymbol(s.name, false);
     }
   }
-  auto run = [&] {
-    while (!work.empty()) {
-      auto [i, f] = work.back();
-      work.pop_back();
-      const Image& img = *images[i];
-      log.current = Via{Via::Kind::kCall, i, f};
-      for (std::uint32_t t : img.calls[f]) reach(i, t);
-      for (std::uint32_t t : img.takes[f]) {
-        if (!taken[i].insert(t).second) continue;
-        if (!img.address_taken.count(t)) log.taken_by.emplace(std::pair{i, t}, std::pair{i, f});
-        if (indirect_reached) {
-          external[i].insert(t);
-          log.current = Via{Via::Kind::kPointer, i, f};
-          reach(i, t);
-          log.current = Via{Via::Kind::kCall, i, f};
-        }
-      }
-      for (const PltTarget* t : img.plt_calls[f]) {
-        log.current = Via{Via::Kind::kCall, i, f};
-        if (t->resolver) {
-          reach_addr(i, *t->resolver);
-          log.current = Via{Via::Kind::kPointer, i, f};
-          reach_all_taken();  // the resolver picks one of the implementations
-        } else if (reach_symbol(t->symbol, true)) {
-          log.current = Via{Via::Kind::kPointer, i, f};
-          reach_all_taken();  // an IFUNC: any implementation its resolver returns
-        }
-      }
-      log.current = Via{Via::Kind::kPointer, i, f};
-      if (img.indirect[f]) reach_all_taken();
-    }
-  };
-  // __libc_subfreeres's functions once __libc_freeres is reachable (see
-  // Image::freeres_taken); true if that made more functions address-taken.
-  auto release_freeres = [&] {
-    bool more = false;
-    for (std::size_t i = 0; i < images.size(); ++i) {
-      const Image& img = *images[i];
-      auto it = img.exports.find("__libc_freeres");
-      if (img.freeres_taken.empty() || it == img.exports.end() || !reached[i][it->second]) {
-        continue;
-      }
-      log.current = Via{Via::Kind::kPointer, i, it->second};
-      for (std::uint32_t f : img.freeres_taken) {
-        if (!taken[i].insert(f).second) continue;
-        more = true;
-        if (indirect_reached) {
-          external[i].insert(f);
-          reach(i, f);
-        }
-      }
-    }
-    return more;
-  };
-  auto run_to_fixpoint = [&] {
-    do {
-      run();
-    } while (release_freeres());
-  };
-  run_to_fixpoint();
+}
 
-  // glibc's NSS (getpwuid_r, getaddrinfo, ...) dlopen()s the modules that
-  // /etc/nsswitch.conf names for the database a lookup uses
-  // (libnss_systemd.so.2 for "passwd: files systemd" on Debian), so the
-  // modules of each database whose entry points are reachable are
-  // analysed, with every _nss_* function they export as a root (nss.h).
-  // Their code may reach entry points of more databases: to a fixpoint.
-  auto for_each_reached_export = [&](auto fn) {
-    for (std::size_t i = 0; i < images.size(); ++i) {
-      for (const auto& [name, f] : images[i]->exports) {
-        if (reached[i][f]) fn(name);
+// Follows calls, materialised addresses, PLT calls and indirect calls
+// from every function reached and not yet visited.
+void NativeJob::Propagate() {
+  while (!work_.empty()) {
+    auto [i, f] = work_.back();
+    work_.pop_back();
+    const Image& img = *images_[i];
+    log_.current = Via{Via::Kind::kCall, i, f};
+    for (std::uint32_t t : img.calls[f]) Reach(i, t);
+    for (std::uint32_t t : img.takes[f]) {
+      if (!taken_[i].insert(t).second) continue;
+      if (!img.address_taken.count(t))
+        log_.taken_by.emplace(std::pair{i, t}, std::pair{i, f});
+      if (indirect_reached_) {
+        external_[i].insert(t);
+        log_.current = Via{Via::Kind::kPointer, i, f};
+        Reach(i, t);
+        log_.current = Via{Via::Kind::kCall, i, f};
       }
     }
-  };
+    for (const PltTarget* t : img.plt_calls[f]) {
+      log_.current = Via{Via::Kind::kCall, i, f};
+      if (t->resolver) {
+        ReachAddress(i, *t->resolver);
+        log_.current = Via{Via::Kind::kPointer, i, f};
+        ReachAllTaken();  // the resolver picks one of the implementations
+      } else if (ReachSymbol(t->symbol, true)) {
+        log_.current = Via{Via::Kind::kPointer, i, f};
+        ReachAllTaken();  // an IFUNC: any implementation its resolver returns
+      }
+    }
+    log_.current = Via{Via::Kind::kPointer, i, f};
+    if (img.indirect[f]) ReachAllTaken();
+  }
+}
+
+// __libc_subfreeres's functions once __libc_freeres is reachable (see
+// Image::freeres_taken); true if that made more functions address-taken.
+bool NativeJob::ReleaseFreeres() {
+  bool more = false;
+  for (std::size_t i = 0; i < images_.size(); ++i) {
+    const Image& img = *images_[i];
+    auto it = img.exports.find("__libc_freeres");
+    if (img.freeres_taken.empty() || it == img.exports.end() ||
+        !reached_[i][it->second]) {
+      continue;
+    }
+    log_.current = Via{Via::Kind::kPointer, i, it->second};
+    for (std::uint32_t f : img.freeres_taken) {
+      if (!taken_[i].insert(f).second) continue;
+      more = true;
+      if (indirect_reached_) {
+        external_[i].insert(f);
+        Reach(i, f);
+      }
+    }
+  }
+  return more;
+}
+
+void NativeJob::PropagateToFixpoint() {
+  do {
+    Propagate();
+  } while (ReleaseFreeres());
+}
+
+template <class Fn>
+void NativeJob::ForEachReachedExport(Fn fn) const {
+  for (std::size_t i = 0; i < images_.size(); ++i) {
+    for (const auto& [name, f] : images_[i]->exports) {
+      if (reached_[i][f]) fn(name);
+    }
+  }
+}
+
+// glibc's NSS (getpwuid_r, getaddrinfo, ...) dlopen()s the modules that
+// /etc/nsswitch.conf names for the database a lookup uses
+// (libnss_systemd.so.2 for "passwd: files systemd" on Debian), so the
+// modules of each database whose entry points are reachable are analysed,
+// with every _nss_* function they export as a root (nss.h). Their code may
+// reach entry points of more databases: to a fixpoint.
+Result<void> NativeJob::AddNssModules() {
   std::set<std::string> nss_databases;
   std::optional<NssConfig> nss_conf;
   for (;;) {
     std::set<std::string> databases = nss_databases;
-    for_each_reached_export([&](const std::string& name) {
-      for (std::string& db : NssDatabasesOf(name)) databases.insert(std::move(db));
+    ForEachReachedExport([&](const std::string& name) {
+      for (std::string& db : NssDatabasesOf(name))
+        databases.insert(std::move(db));
     });
-    if (databases == nss_databases) break;
+    if (databases == nss_databases) return {};
     nss_databases = databases;
     if (!nss_conf) {
-      std::ifstream conf(UnderRoot(options.root, "/etc/nsswitch.conf"));
+      std::ifstream conf(UnderRoot(options_.root, "/etc/nsswitch.conf"));
       nss_conf = ParseNsswitchConf(conf);
     }
-    const std::size_t before = images.size();
+    const std::size_t before = images_.size();
     for (const std::string& svc : NssServicesFor(*nss_conf, nss_databases)) {
       const std::string lib = "libnss_" + svc + ".so.2";
-      for (const std::string& d : dirs) {
-        const std::string cand = UnderRoot(options.root, d + "/" + lib);
-        if (!IsFile(cand) || seen.count(canonical(cand))) continue;
-        G2S_TRY(load(cand, false));
-        out.nss_modules.push_back(cand);
+      for (const std::string& d : dirs_) {
+        const std::string cand = UnderRoot(options_.root, d + "/" + lib);
+        if (!IsFile(cand) || seen_.count(Canonical(cand))) continue;
+        G2S_TRY(Load(cand, false));
+        out_.nss_modules.push_back(cand);
         break;
       }
     }
-    if (images.size() == before) continue;
-    out.analysis_ms += ms_since(t_phase);
-    t_phase = Clock::now();
-    G2S_TRY(BuildImages(images, before, arch, cache_ptr));
-    out.graph_ms += ms_since(t_phase);
-    t_phase = Clock::now();
-    ExtendScope(images, before, &scope);
-    AnalyzeImages(images, before, scope);
-    update_cache(before);
-    for (std::size_t i = before; i < images.size(); ++i) {
-      reached.emplace_back(images[i]->program.funcs.size(), false);
-      log.via.emplace_back(images[i]->program.funcs.size());
-      log.current = Via{Via::Kind::kNss};
-      external.emplace_back();
-      taken.push_back(images[i]->address_taken);
-      out.functions += images[i]->program.funcs.size();
-      out.images.push_back(images[i]->path);
-      for (std::uint64_t a : images[i]->roots) reach_addr(i, a);
-      for (const auto& [name, f] : images[i]->exports) {
+    if (images_.size() == before) continue;
+    EndPhase(&out_.analysis_ms);
+    G2S_TRY(BuildAndAnalyze(before));
+    AddReachState(before);
+    for (std::size_t i = before; i < images_.size(); ++i) {
+      log_.current = Via{Via::Kind::kNss};
+      for (std::uint64_t a : images_[i]->roots) ReachAddress(i, a);
+      for (const auto& [name, f] : images_[i]->exports) {
         if (name.starts_with("_nss_")) {
-          external[i].insert(f);
-          reach(i, f);
+          external_[i].insert(f);
+          Reach(i, f);
         }
       }
-      if (indirect_reached) {
-        log.current = first_pointer_call;
-        for (std::uint32_t f : taken[i]) reach(i, f);
+      if (indirect_reached_) {
+        log_.current = first_pointer_call_;
+        for (std::uint32_t f : taken_[i]) Reach(i, f);
       }
     }
-    run_to_fixpoint();
+    PropagateToFixpoint();
   }
+}
+
+// Code that loads more code at run time, which is not analysed, is a
+// finding.
+void NativeJob::AddRunTimeLoadingFindings() {
   bool loads_at_run_time = false;
-  for_each_reached_export([&](const std::string& n) {
+  ForEachReachedExport([&](const std::string& n) {
     loads_at_run_time |= n == "dlopen" || n == "dlmopen" || n == "iconv_open";
   });
   if (loads_at_run_time) {
-    out.findings.push_back(
-        "dlopen/iconv_open is reachable: libraries the program or libc loads at run time "
+    out_.findings.push_back(
+        "dlopen/iconv_open is reachable: libraries the program or libc loads "
+        "at run time "
         "(other than the NSS modules of nsswitch.conf) are not analysed");
   }
-  if (!options.main_path.empty() && !main.Interpreter()) {
-    if (auto f = StaticDlopenFinding(*images.front(), reached.front())) {
-      out.findings.push_back(*f);
+  if (!options_.main_path.empty() && !main_.Interpreter()) {
+    if (auto f = StaticDlopenFinding(*images_.front(), reached_.front())) {
+      out_.findings.push_back(*f);
     }
   }
+}
 
-  // Syscalls of reachable functions, and findings in them.
-  for (std::size_t i = 0; i < images.size(); ++i) {
-    const Image& img = *images[i];
-    for (std::uint32_t f = 0; f < reached[i].size(); ++f) {
-      if (reached[i][f]) ++out.reachable_functions;
+// Syscalls of reachable functions, and findings in them.
+void NativeJob::CollectSyscallsAndFindings() {
+  for (std::size_t i = 0; i < images_.size(); ++i) {
+    const Image& img = *images_[i];
+    for (std::uint32_t f = 0; f < reached_[i].size(); ++f) {
+      if (reached_[i][f]) ++out_.reachable_functions;
     }
     for (const auto& [nr, uses] : img.report.uses) {
       for (const SyscallUse& u : uses) {
-        const bool counts = u.how == Resolution::kVdsoFallback || reached[i][u.func];
-        if (!counts) continue;
         const bool vdso = u.how == Resolution::kVdsoFallback;
-        out.syscalls[nr].push_back(NativeUse{img.path, vdso ? u.detail : img.FunctionName(u.func),
-                                             vdso ? "" : log.Chain(images, i, u.func)});
+        if (!vdso && !reached_[i][u.func]) continue;
+        out_.syscalls[nr].push_back(
+            NativeUse{img.path, vdso ? u.detail : img.FunctionName(u.func),
+                      vdso ? "" : log_.Chain(images_, i, u.func)});
       }
     }
     for (const Finding& fd : img.report.findings) {
-      if (fd.func && !reached[i][*fd.func]) continue;
-      if (!fd.func && fd.kind == Finding::Kind::kOutsideGoFunctions) {
-        // A syscall instruction in bytes no FDE or symbol covers.
-      }
-      out.findings.push_back(fmt::format("{}: {} at {:#x}{}: {}", img.path, FindingKindName(fd.kind),
-                                         fd.pc,
-                                         fd.func ? " in " + img.FunctionName(*fd.func) : "",
-                                         fd.detail));
+      // (A finding with no function: a syscall instruction in bytes no FDE
+      // or symbol covers; it always counts.)
+      if (fd.func && !reached_[i][*fd.func]) continue;
+      out_.findings.push_back(fmt::format(
+          "{}: {} at {:#x}{}: {}", img.path, FindingKindName(fd.kind), fd.pc,
+          fd.func ? " in " + img.FunctionName(*fd.func) : "", fd.detail));
     }
     for (const WrapperInfo& w : img.report.wrappers) {
-      if (!reached[i][w.func] || !external[i].count(w.func)) continue;
-      out.findings.push_back(fmt::format(
-          "{}: {} takes a syscall number as an argument and is entered from outside "
-          "its library's own calls (an export, a pointer, an init hook): the numbers "
-          "passed to it are not analysed",
-          img.path, img.FunctionName(w.func)));
+      if (!reached_[i][w.func] || !external_[i].count(w.func)) continue;
+      out_.findings.push_back(
+          fmt::format("{}: {} takes a syscall number as an argument and is "
+                      "entered from outside "
+                      "its library's own calls (an export, a pointer, an init "
+                      "hook): the numbers "
+                      "passed to it are not analysed",
+                      img.path, img.FunctionName(w.func)));
     }
   }
-  out.analysis_ms += ms_since(t_phase);
-  return out;
+}
+
+Result<NativeClosure> NativeJob::Run() {
+  G2S_TRY(LoadProgramAndLibraries());
+  G2S_TRY(BuildAndAnalyze(0));
+  AddReachState(0);
+  ReachRoots();
+  PropagateToFixpoint();
+  G2S_TRY(AddNssModules());
+  AddRunTimeLoadingFindings();
+  CollectSyscallsAndFindings();
+  EndPhase(&out_.analysis_ms);
+  return std::move(out_);
+}
+
+}  // namespace
+
+Result<NativeClosure> AnalyzeNativeDependencies(const elf::ElfFile& main,
+                                                Arch arch,
+                                                const NativeOptions& options) {
+  return NativeJob(main, arch, options).Run();
 }
 
 }  // namespace go2seccomp::analysis
