@@ -191,6 +191,26 @@ TEST(ExecCliTest, AuditAnalyzeListsWhatAnExecNeeds) {
   EXPECT_THAT(r.err, HasSubstr("audit: the profile would have denied"));
 }
 
+// exec --analyze finds PROG on PATH as execvp does: a directory of the
+// same name earlier on PATH is skipped (it once was analysed, and failed as
+// "not a regular file"), and it takes analyze's options (--args, --stats).
+TEST(ExecCliTest, AnalyzeFindsProgramOnPathPastADirectory) {
+  REQUIRE_AMD64();
+  G2S_REQUIRE_SECCOMP();
+  TempDir tmp;
+  fs::create_directories(tmp.path() / "shadow" / "hello");
+  const std::string path =
+      (tmp.path() / "shadow").string() + ":" +
+      fs::path(Fixture("hello", "amd64")).parent_path().string() +
+      ":/usr/bin:/bin";
+  RunResult r = RunProgram({"/usr/bin/env", "PATH=" + path, kCli, "exec",
+                            "--analyze", "--args", "--stats", "--", "hello"});
+  EXPECT_EQ(r.exit_code(), 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("hello"));
+  EXPECT_THAT(r.err, HasSubstr("fixtures/amd64/hello: go1."));
+  EXPECT_THAT(r.err, HasSubstr("phases: load+pclntab"));
+}
+
 TEST(ExecCliTest, AnalyzeDefaultActionAndUnknownEnosys) {
   REQUIRE_AMD64();
   auto analyze = [](std::vector<std::string> extra) {

@@ -23,12 +23,15 @@
 //     that dies of them gets a hint to re-run with --audit.
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "go2seccomp/base/arch.h"
@@ -90,6 +93,28 @@ bool HasKernelOnlyDenials(const profile::Profile& p) {
 }
 
 }  // namespace
+
+std::optional<std::string> FindOnPath(const std::string& prog) {
+  if (prog.find('/') != std::string::npos) return prog;
+  const char* env = std::getenv("PATH");
+  // glibc's execvp default when PATH is unset (posix/execvpe.c).
+  std::string_view dirs = env != nullptr ? env : "/bin:/usr/bin";
+  for (;;) {
+    const std::size_t colon = std::min(dirs.find(':'), dirs.size());
+    // An empty entry is the current directory, as for execvp.
+    const std::string_view dir =
+        colon == 0 ? std::string_view(".") : dirs.substr(0, colon);
+    const std::string candidate = fmt::format("{}/{}", dir, prog);
+    struct stat st {};
+    // execve refuses directories (EACCES) even when they are searchable.
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+    if (colon == dirs.size()) return std::nullopt;
+    dirs.remove_prefix(colon + 1);
+  }
+}
 
 // Runs flags.command under `profile`. The seam for `--analyze`: a profile
 // made by analysing PROG comes in here exactly like one read from a file.
@@ -182,31 +207,16 @@ int ExecUnderProfile(profile::Profile profile, const ExecFlags& flags) {
 
 namespace {
 
-// PROG as execvp would find it (the analysis needs the file).
-std::string FindOnPath(const std::string& prog) {
-  if (prog.find('/') != std::string::npos) return prog;
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/bin:/usr/bin";
-  std::size_t start = 0;
-  while (start <= dirs.size()) {
-    std::size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    std::string dir = dirs.substr(start, end - start);
-    if (dir.empty()) dir = ".";
-    std::string candidate = dir + "/" + prog;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    start = end + 1;
-  }
-  return prog;
-}
-
 int RunExec(const ExecFlags& flags) {
   if (flags.analyze) {
     if (!flags.profile_path.empty()) {
-      return ReportError(Error{ErrorCode::kInvalidArgument,
-                               "exec: --analyze and --profile exclude each other"});
+      return ReportError(
+          Error{ErrorCode::kInvalidArgument,
+                "exec: --analyze and --profile exclude each other"});
     }
-    auto g = Generate(FindOnPath(flags.command.front()), flags.settings);
+    auto g = Generate(
+        FindOnPath(flags.command.front()).value_or(flags.command.front()),
+        flags.settings);
     if (!g) return ReportError(g.error());
     if ((flags.verbose || flags.settings.stats) && !flags.settings.quiet) {
       for (const std::string& l : SummaryLines(*g, flags.settings)) {

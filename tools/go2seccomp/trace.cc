@@ -156,18 +156,7 @@ void PrintSummary(const runtime::TraceResult& r, const TraceFlags& flags) {
 // do); nullopt when it is not an ELF file we can read: then the ptrace
 // tracer starts it and reports what happens (a script, not found, ...).
 std::optional<Arch> ProgramArch(const std::string& prog) {
-  std::string path = prog;
-  if (prog.find('/') == std::string::npos) {
-    const char* env = std::getenv("PATH");
-    std::string_view dirs = env != nullptr ? env : "/bin:/usr/bin";
-    path.clear();
-    while (path.empty() && !dirs.empty()) {
-      const std::size_t colon = std::min(dirs.find(':'), dirs.size());
-      std::string candidate = fmt::format("{}/{}", dirs.substr(0, colon), prog);
-      if (::access(candidate.c_str(), X_OK) == 0) path = std::move(candidate);
-      dirs.remove_prefix(std::min(colon + 1, dirs.size()));
-    }
-  }
+  const std::string path = FindOnPath(prog).value_or("");
   std::FILE* f = path.empty() ? nullptr : std::fopen(path.c_str(), "rb");
   if (f == nullptr) return std::nullopt;
   std::array<std::byte, 20> header{};
