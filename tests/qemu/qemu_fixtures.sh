@@ -22,11 +22,15 @@ fi
 # CI machine): a probe alone is flaky. With GODEBUG=asyncpreemptoff=1 the
 # signal-free fixtures run every time (40/40); a fork (execproc) still
 # crashes qemu-i386 ("exitsyscall: syscall frame is no longer valid"), which
-# is qemu's limit and is listed, not failed. Nothing here enforces a filter
+# is qemu's limit and is listed, not failed. Even signal-free, the runtime
+# sometimes finds its scheduler state corrupted under qemu-i386 ("fatal
+# error: resetspinning: not a spinning m", seen once in CI on rawsys), so a
+# 386 run that dies with one of these runtime errors is retried twice
+# before it counts as one qemu cannot run. Nothing here enforces a filter
 # (qemu-user ignores the guest's seccomp), so such a crash cannot come from
 # the profile. The 386 fixtures are also traced natively (IA32 emulation,
 # ptrace) by arch32_live_test.
-qemu_crash='bad g in signal handler|morestack on g|syscall frame is no longer valid|unexpected signal during runtime execution|lock count'
+qemu_crash='bad g in signal handler|morestack on g|syscall frame is no longer valid|unexpected signal during runtime execution|lock count|not a spinning m|fatal error: [a-z]+: '
 if [ "$variant" = 386 ]; then
   export GODEBUG=asyncpreemptoff=1
 fi
@@ -40,7 +44,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "source text" >"$work/src.txt"
-fail=0 ran=0 sound=0 cannot=0
+fail=0 ran=0 sound=0 cannot=0 ran_names=""
 check() {  # [VARIANT/]NAME ARGS...: trace, compare, print one line of numbers
   local name=$1 dir=$variant root=()
   shift
@@ -50,15 +54,23 @@ check() {  # [VARIANT/]NAME ARGS...: trace, compare, print one line of numbers
   [[ $dir == arm64-cgo ]] && root=(--root /usr/aarch64-linux-gnu)
   "$cli" analyze --runtime none "${root[@]}" "$bin" -o "$work/$name.static.json" >/dev/null \
     2>"$work/$name.analyze.err" || { echo "FAIL $name: analyze"; cat "$work/$name.analyze.err"; fail=1; return; }
-  if ! "$cli" trace --emulate -q -o "$work/$name.observed.json" -- "$bin" "$@" \
-      >"$work/$name.out" 2>"$work/$name.err"; then
+  local attempt traced=0
+  for attempt in 1 2 3; do
+    rm -f "$work/$name.observed.json"
+    if "$cli" trace --emulate -q -o "$work/$name.observed.json" -- "$bin" "$@" \
+        >"$work/$name.out" 2>"$work/$name.err"; then
+      traced=1; break
+    fi
+    [ "$variant" = 386 ] && grep -Eq "$qemu_crash" "$work/$name.err" || break
+  done
+  if [ $traced = 0 ]; then
     if [ "$variant" = 386 ] && grep -Eq "$qemu_crash" "$work/$name.err"; then
-      echo "QEMU CANNOT RUN $dir/$name: $(grep -Eo "$qemu_crash" "$work/$name.err" | head -1)"
+      echo "QEMU CANNOT RUN $dir/$name ($attempt tries): $(grep -Eo "$qemu_crash" "$work/$name.err" | head -1)"
       cannot=$((cannot + 1)); return
     fi
     echo "FAIL $name: did not run under $qemu"; cat "$work/$name.err"; fail=1; return
   fi
-  ran=$((ran + 1))
+  ran=$((ran + 1)) ran_names+=" $name"
   local out
   if out=$("$cli" compare --static "$work/$name.static.json" \
              --observed "$work/$name.observed.json" 2>&1); then
@@ -99,8 +111,10 @@ if [ "$variant" = arm64 ] && [ -x "$fixtures/arm64-cgo/cgouser" ]; then
   check arm64-cgo/cgouser
   check arm64-cgo/cgonet
 fi
-# (Only when execproc ran: qemu-i386 cannot fork a Go 386 program.)
-[ ! -s "$work/execproc.observed.json" ] || grep -q "were not traced" "$work/execproc.err" ||
+# (Only when execproc ran: qemu-i386 cannot fork a Go 386 program. trace
+# writes what it observed even when the program dies, so the file alone does
+# not say it ran.)
+[[ " $ran_names " != *" execproc "* ]] || grep -q "were not traced" "$work/execproc.err" ||
   { echo "FAIL execproc: trace did not say its child was not followed"; fail=1; }
 # varsys makes syscall 39 (getpid on amd64; umount2 on arm64, mkdir on
 # arm) with a number the analysis cannot see (a finding, left out of the

@@ -326,13 +326,10 @@ Result<void> Job::AddCCode(const std::string& path,
                            std::vector<std::string>* n, InputSummary* summary) {
   if (!native) return Unexpected(native.error().Wrap(path));
   const Arch arch = bin.program().arch;
-  if (!native->images.empty()) {
-    AddNativeSyscalls(path, arch, *native, n, summary);
-    return {};
-  }
+  AddNativeSyscalls(path, arch, *native, n, summary);
+  if (!native->images.empty()) return {};
   // The interpreter is not there to analyse (a binary for another system
   // without Root()): the loader's measured start-up set stands in.
-  AddNativeSyscalls(path, arch, *native, n, summary);
   summary->missing_interpreter =
       std::string(bin.elf().Interpreter().value_or(""));
   std::vector<const profile::SyscallGroup*> groups = {
@@ -464,17 +461,12 @@ Result<void> Job::AnalyzeGoBinary(const std::string& path,
 }  // namespace
 
 Generator& Generator::Binary(std::string path) {
-  if (paths_.empty()) {
-    paths_.push_back(std::move(path));
-  } else {
-    paths_.front() = std::move(path);
-  }
+  binary_ = std::move(path);
   return *this;
 }
 
 Generator& Generator::With(std::string path) {
-  if (paths_.empty()) paths_.emplace_back();  // Binary() fills it
-  paths_.push_back(std::move(path));
+  with_.push_back(std::move(path));
   return *this;
 }
 
@@ -543,11 +535,13 @@ Generator& Generator::Programs(FindProgram find) {
 
 Result<Generated> Generator::Run() const {
   if (error_) return Unexpected(*error_);
-  if (paths_.empty() || paths_.front().empty()) {
+  if (binary_.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "no binary to analyse");
   }
+  std::vector<std::string> paths = {binary_};
+  paths.insert(paths.end(), with_.begin(), with_.end());
   Job job(find_, root_, cache_dir_, args_, follow_exec_, name_rules_);
-  G2S_TRY(job.AnalyzeAll(paths_));
+  G2S_TRY(job.AnalyzeAll(std::move(paths)));
   Generated& out = job.out();
   const Arch arch = *job.arch();
   out.runtime = runtime_;

@@ -158,7 +158,8 @@ class Generator {
 
  private:
   std::optional<Error> error_;
-  std::vector<std::string> paths_;  // Binary() first, then With()s
+  std::string binary_;
+  std::vector<std::string> with_;
   std::string root_ = "/";
   std::string runtime_ = "docker";
   profile::Action deny_ = profile::Action::Errno(1);
