@@ -5,24 +5,24 @@
 //   #include "go2seccomp/generate.h"
 //   using namespace go2seccomp;
 //
-//   Result<generate::Generated> g =
-//       generate::Generator().Binary("/usr/bin/server").Runtime("none").Run();
+//   Result<generate::Generated> g = generate::Generator()
+//       .Binary("/usr/bin/server").Runtime("none").Run();
 //   if (!g) { fmt::print(stderr, "{}\n", g.error().message); return 1; }
 //
 //   // Make: the profile, rendered for its consumer.
-//   auto json = generate::RenderProfile(g->profile,
-//   generate::OutputFormat::kOci, "server");
+//   auto json = generate::RenderProfile(
+//       g->profile, generate::OutputFormat::kOci, "server");
 //
-//   // Explain: why fcntl is allowed (its conditions too, with
-//   ArgumentFilters()). auto targets = generate::ResolveSyscalls(*g,
-//   {"fcntl"}); generate::Explanation e = generate::Explain(*g,
-//   targets->front()); e.allowance.kind;                      // denied,
-//   unconditional, conditional profile::DescribeConditions(e.allowance);
+//   // Explain: why fcntl is allowed (with ArgumentFilters(), for which
+//   // arguments).
+//   auto targets = generate::ResolveSyscalls(*g, {"fcntl"});
+//   generate::Explanation e = generate::Explain(*g, targets->front());
+//   e.allowance.kind;  // denied, unconditional, conditional
+//   profile::DescribeConditions(e.allowance);
 //
 //   // Diff: what a new build allows that the old one did not.
-//   generate::ProfileDiff d = generate::DiffProfiles({&old_g->profile,
-//   &*old_g},
-//                                                    {&g->profile, &*g});
+//   generate::ProfileDiff d = generate::DiffProfiles(
+//       {&old_g->profile, &*old_g}, {&g->profile, &*g});
 //   if (d.allows_more) ...
 //
 // Findings (sites whose syscall could not be resolved) are in g->findings;
@@ -37,6 +37,7 @@
 #include "go2seccomp/generate/generator.h"   // IWYU pragma: export
 #include "go2seccomp/generate/provenance.h"  // IWYU pragma: export
 #include "go2seccomp/generate/render.h"      // IWYU pragma: export
+#include "go2seccomp/generate/symbolize.h"   // IWYU pragma: export
 #include "go2seccomp/profile/allowance.h"    // IWYU pragma: export
 #include "go2seccomp/profile/profile.h"      // IWYU pragma: export
 

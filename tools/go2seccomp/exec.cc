@@ -36,12 +36,12 @@
 
 #include "go2seccomp/base/arch.h"
 #include "go2seccomp/base/file_io.h"
+#include "go2seccomp/generate/symbolize.h"
 #include "go2seccomp/profile/deny_actions.h"
 #include "go2seccomp/profile/oci_json.h"
 #include "go2seccomp/profile/profile.h"
 #include "go2seccomp/runtime/launch.h"
 #include "tools/go2seccomp/commands.h"
-#include "tools/go2seccomp/symbolize.h"
 
 namespace go2seccomp::cli {
 
@@ -66,8 +66,8 @@ void Say(const std::string& line) {
 
 // "getppid (nr 110) [SCMP_ACT_ERRNO(1)], 3 calls: thread 1234 in main.main
 // (/src/x/main.go:12)"
-std::string DescribeDenial(const runtime::Denial& d, Symbolizer& symbols,
-                           bool with_count) {
+std::string DescribeDenial(const runtime::Denial& d,
+                           generate::Symbolizer& symbols, bool with_count) {
   std::string count;
   if (with_count) {
     count = fmt::format(", {} call{}", d.count, d.count == 1 ? "" : "s");
@@ -132,7 +132,7 @@ int ExecUnderProfile(profile::Profile profile, const ExecFlags& flags) {
     profile.default_action = profile::Action::Errno(*flags.errno_ret);
   }
   const bool kernel_only = HasKernelOnlyDenials(profile);
-  Symbolizer symbols;
+  generate::Symbolizer symbols;
   runtime::LaunchOptions options;
   options.argv = flags.command;
   options.profile = std::move(profile);

@@ -568,6 +568,46 @@ class Flow_ {
   std::vector<std::uint64_t> block_starts_;
   std::vector<std::size_t> block_first_insn_;
   std::vector<std::size_t> misaligned_;  // insn indexes with a branch into an insn
+
+  // --- the steps of Run() ---
+  void FindBlocks();
+  void ScanEdges();
+  void MarkRelevant();
+  void Converge(FunctionFlow* out);
+  void Propagate(int b, FunctionFlow* out);
+  void JoinInto(int b, std::uint64_t target, const State& s);
+  bool SeedUnjumpedBlocks();
+  void EvaluateSites(FunctionFlow* out);
+  static bool JoinValue(Value* into, const Value& from, bool widen);
+  bool JoinState(State* into, const State& from, bool widen) const;
+  std::vector<Slot> JoinSlots(const State& a, const State& b, bool widen) const;
+  int NumBlocks() const { return static_cast<int>(block_starts_.size()); }
+  // In-states are allocated on first use: big functions have thousands of
+  // blocks and a state is a few KiB.
+  State& In(int b) {
+    if (!in_states_[b]) in_states_[b] = std::make_unique<State>();
+    return *in_states_[b];
+  }
+  void Push(int b) {
+    if (!queued_[b]) {
+      queued_[b] = true;
+      worklist_.push(b);
+    }
+  }
+
+  // The control-flow graph (ScanEdges, MarkRelevant).
+  std::vector<std::vector<int>> preds_;
+  std::vector<bool> has_pred_;
+  std::vector<bool> interesting_;  // holds a site, or audits globals
+  std::vector<bool> relevant_;     // interesting or leads to one
+  std::vector<int> indirect_blocks_;
+  bool have_indirect_ = false;
+  // The fixpoint (Converge).
+  std::vector<std::unique_ptr<State>> in_states_;
+  std::vector<int> visits_;
+  std::vector<bool> queued_;
+  std::priority_queue<int, std::vector<int>, std::greater<int>> worklist_;
+  State indirect_seed_;  // join of states at indirect jumps
   // Set during the final pass when auditing globals.
   mutable std::vector<GlobalEffect>* effects_ = nullptr;
   mutable std::uint64_t current_pc_ = 0;
@@ -678,9 +718,18 @@ State Flow_::RunBlock(int b, State s, bool record, FunctionFlow* out,
 FunctionFlow Flow_::Run() {
   FunctionFlow out;
   if (insns_.empty()) return out;
+  FindBlocks();
+  out.num_blocks = NumBlocks();
+  ScanEdges();
+  MarkRelevant();
+  Converge(&out);
+  EvaluateSites(&out);
+  return out;
+}
 
-  // Leaders: entry, in-function branch targets, and instructions following
-  // anything that does not simply fall through.
+// Leaders: entry, in-function branch targets, and instructions following
+// anything that does not simply fall through.
+void Flow_::FindBlocks() {
   std::vector<std::uint64_t> leaders;
   leaders.push_back(insns_.front().address);
   for (std::size_t i = 0; i < insns_.size(); ++i) {
@@ -711,105 +760,15 @@ FunctionFlow Flow_::Run() {
   block_starts_ = leaders;
   block_first_insn_.reserve(leaders.size());
   for (std::uint64_t a : leaders) block_first_insn_.push_back(InsnIndex(a));
-  const int nblocks = static_cast<int>(leaders.size());
-  out.num_blocks = nblocks;
+}
 
-  // In-states are allocated on first use: big functions have thousands of
-  // blocks and a state is a few KiB.
-  std::vector<std::unique_ptr<State>> in_states(nblocks);
-  auto In = [&](int b) -> State& {
-    if (!in_states[b]) in_states[b] = std::make_unique<State>();
-    return *in_states[b];
-  };
-  std::vector<bool> has_pred(nblocks, false);
-  std::vector<int> visits(nblocks, 0);
-  State indirect_seed;  // join of states at indirect jumps
-  bool have_indirect = false;
-
-  // Slot-aware join: absent keys read through the implicit argument rule.
-  // Widening: once a block has been revisited kWidenAfter times, a value
-  // that still grows goes straight to Top, so loops that count (a set of
-  // constants growing by one per iteration) converge in a few rounds
-  // instead of kMaxAtoms rounds per register.
-  constexpr int kWidenAfter = 6;
-  auto join_value = [](Value* into, const Value& from, bool widen) {
-    if (!into->Join(from)) return false;
-    if (widen) *into = Value::Top();
-    return true;
-  };
-  auto join_state = [&](State* into, const State& from, bool widen) -> bool {
-    if (!from.reached) return false;
-    if (!into->reached) {
-      *into = from;
-      return true;
-    }
-    bool changed = false;
-    for (int r = 0; r < disasm::kNumTrackedRegs; ++r) {
-      changed |= join_value(&into->regs[r], from.regs[r], widen);
-    }
-    // Merge keys of both sides (reading through each side's own implicit
-    // rule, so args_lost and stack_lost are applied before they are
-    // joined).
-    const bool args_lost = into->args_lost || from.args_lost;
-    const bool stack_lost = into->stack_lost || from.stack_lost;
-    std::vector<Slot> merged;
-    std::size_t i = 0, j = 0;
-    auto emit = [&](std::int64_t off, int size) {
-      Value v = ReadSlot(*into, off, size);
-      join_value(&v, ReadSlot(from, off, size), widen);
-      merged.push_back(Slot{off, static_cast<std::uint8_t>(size), v});
-    };
-    while (i < into->slots.size() || j < from.slots.size()) {
-      if (j == from.slots.size() ||
-          (i < into->slots.size() && into->slots[i].off < from.slots[j].off)) {
-        emit(into->slots[i].off, into->slots[i].size);
-        ++i;
-      } else if (i == into->slots.size() || from.slots[j].off < into->slots[i].off) {
-        emit(from.slots[j].off, from.slots[j].size);
-        ++j;
-      } else {
-        const int size = std::max(into->slots[i].size, from.slots[j].size);
-        if (into->slots[i].size == from.slots[j].size) {
-          emit(into->slots[i].off, size);
-        } else {
-          merged.push_back(Slot{into->slots[i].off, static_cast<std::uint8_t>(size), Value::Top()});
-        }
-        ++i;
-        ++j;
-      }
-    }
-    // Overlapping keys of different widths at different offsets: make the
-    // overlap Top (rare; keeps the slots non-overlapping).
-    for (std::size_t k = 1; k < merged.size(); ++k) {
-      if (merged[k - 1].off + merged[k - 1].size > merged[k].off) {
-        merged[k - 1].v = Value::Top();
-        merged[k].v = Value::Top();
-        merged[k - 1].size = static_cast<std::uint8_t>(merged[k].off - merged[k - 1].off);
-      }
-    }
-    // In a lost stack an absent slot reads as Top already.
-    if (stack_lost) std::erase_if(merged, [](const Slot& sl) { return sl.v.is_top(); });
-    if (merged != into->slots) {
-      into->slots = std::move(merged);
-      changed = true;
-    }
-    if (stack_lost != into->stack_lost) {
-      into->stack_lost = stack_lost;
-      changed = true;
-    }
-    if (args_lost != into->args_lost) {
-      into->args_lost = args_lost;
-      changed = true;
-    }
-    return changed;
-  };
-
-  // Structural pass: predecessors, which blocks hold a site, and which can
-  // reach one. Only the latter need states: a giant function with one
-  // syscall near its start is analysed over a few blocks, not thousands.
-  std::vector<std::vector<int>> preds(nblocks);
-  std::vector<bool> interesting(nblocks, cfg_.audit_globals);
-  std::vector<int> indirect_blocks;
+// Structural pass: predecessors, which blocks hold a site (or a call whose
+// arguments matter), and where the indirect jumps are.
+void Flow_::ScanEdges() {
+  const int nblocks = NumBlocks();
+  preds_.assign(nblocks, {});
+  has_pred_.assign(nblocks, false);
+  interesting_.assign(nblocks, cfg_.audit_globals);
   for (int b = 0; b < nblocks; ++b) {
     const std::size_t first = block_first_insn_[b];
     const std::size_t last = b + 1 < nblocks ? block_first_insn_[b + 1] : insns_.size();
@@ -819,19 +778,19 @@ FunctionFlow Flow_::Run() {
       const bool direct = insn.flow == Flow::kJump || insn.flow == Flow::kCondJump;
       if (direct && InFunction(insn.target)) {
         if (int t = BlockOf(insn.target); t >= 0) {
-          has_pred[t] = true;
-          preds[t].push_back(b);
+          has_pred_[t] = true;
+          preds_[t].push_back(b);
         }
       }
       if (insn.flow == Flow::kSyscall || insn.flow == Flow::kForeignSyscall ||
           ((insn.flow == Flow::kCall || (direct && !InFunction(insn.target))) &&
            (!env_.WrapperLocs(insn.target).empty() ||
             (cfg_.track_args && env_.ArgSummary(insn.target) != nullptr)))) {
-        interesting[b] = true;
+        interesting_[b] = true;
       }
       if (insn.flow == Flow::kIndirectJump) {
-        have_indirect = true;
-        indirect_blocks.push_back(b);
+        have_indirect_ = true;
+        indirect_blocks_.push_back(b);
       }
       if (insn.flow == Flow::kJump || insn.flow == Flow::kIndirectJump ||
           insn.flow == Flow::kReturn || insn.flow == Flow::kHalt || insn.flow == Flow::kInvalid ||
@@ -840,132 +799,225 @@ FunctionFlow Flow_::Run() {
       }
     }
     if (falls && b + 1 < nblocks) {
-      has_pred[b + 1] = true;
-      preds[b + 1].push_back(b);
+      has_pred_[b + 1] = true;
+      preds_[b + 1].push_back(b);
     }
   }
-  std::vector<bool> relevant(nblocks, false);
-  {
-    std::vector<int> stack;
-    for (int b = 0; b < nblocks; ++b) {
-      if (interesting[b]) {
-        relevant[b] = true;
-        stack.push_back(b);
-      }
-    }
-    while (!stack.empty()) {
-      const int b = stack.back();
-      stack.pop_back();
-      // A block nobody jumps to is reached (if at all) from the indirect
-      // jumps (jump tables).
-      const std::vector<int>& from = (b != 0 && !has_pred[b]) ? indirect_blocks : preds[b];
-      for (int p : from) {
-        if (!relevant[p]) {
-          relevant[p] = true;
-          stack.push_back(p);
-        }
-      }
-    }
-  }
+}
 
-  if (!relevant[0] && !cfg_.audit_globals) {
-    // Nothing of interest is reachable from the entry; sites in dead
-    // blocks are still evaluated (from Top) below.
-  } else {
-    In(0) = EntryState();
-  }
-  // Lowest block first: forward order converges fastest.
-  std::priority_queue<int, std::vector<int>, std::greater<int>> worklist;
-  std::vector<bool> queued(nblocks, false);
-  auto push = [&](int b) {
-    if (!queued[b]) {
-      queued[b] = true;
-      worklist.push(b);
-    }
-  };
-  if (relevant[0]) push(0);
-  bool indirect_changed = false;
-
-  auto process = [&](int b) {
-    if (++visits[b] > 256) {
-      if (cfg_.trace) std::fprintf(stderr, "  [flow] iteration cap at block %#llx\n", (unsigned long long)block_starts_[b]);
-      // Give up precision rather than iterate forever (cannot happen with
-      // the capped lattice, but a bound keeps a corrupt input cheap).
-      out.hit_iteration_cap = true;
-      State top = TopState();
-      if (!(In(b) == top)) In(b) = top;
-    }
-    RunBlock(b, In(b), /*record=*/false, &out, [&](std::uint64_t target, const State& s) {
-      if (target == 0) {
-        if (join_state(&indirect_seed, s, false)) indirect_changed = true;
-        return;
-      }
-      const int t = BlockOf(target);
-      if (t < 0 || !relevant[t]) return;
-      const bool sp_was_known = !In(t).reached || !In(t).regs[disasm::kSp].is_top();
-      const bool stack_was_known = !In(t).reached || !In(t).stack_lost;
-      if (cfg_.trace && In(t).reached && !(In(t).regs[disasm::kSp] == s.regs[disasm::kSp])) {
-        std::fprintf(stderr, "  [flow] SP differs into %#llx: %s vs %s from %#llx\n",
-                     (unsigned long long)block_starts_[t], In(t).regs[disasm::kSp].ToString().c_str(),
-                     s.regs[disasm::kSp].ToString().c_str(), (unsigned long long)block_starts_[b]);
-      }
-      if (join_state(&In(t), s, visits[t] >= kWidenAfter)) push(t);
-      if (cfg_.trace && stack_was_known && In(t).stack_lost) {
-        std::fprintf(stderr, "  [flow] stack lost entering block %#llx from block %#llx\n",
-                     (unsigned long long)block_starts_[t], (unsigned long long)block_starts_[b]);
-      }
-      if (cfg_.trace && sp_was_known && In(t).regs[disasm::kSp].is_top()) {
-        std::fprintf(stderr, "  [flow] SP lost entering block %#llx from block %#llx (visit %d)\n",
-                     (unsigned long long)block_starts_[t], (unsigned long long)block_starts_[b],
-                     visits[t]);
-      }
-    });
-  };
-
-  for (int round = 0; round < 2 * nblocks + 4; ++round) {
-    while (!worklist.empty()) {
-      const int b = worklist.top();
-      worklist.pop();
-      queued[b] = false;
-      process(b);
-    }
-    // Seed blocks nobody jumps to. Jump-table targets get the state at the
-    // function's indirect jumps. Without indirect jumps such a block is
-    // dead (alignment NOPs after a JMP): it is not propagated, so its
-    // unknown state cannot leak into live code; the final pass still
-    // evaluates it from Top so a site there is reported, not skipped.
-    bool seeded = false;
-    if (have_indirect && indirect_seed.reached) {
-      for (int b = 1; b < nblocks; ++b) {
-        if (has_pred[b] || !relevant[b]) continue;
-        if (cfg_.trace) std::fprintf(stderr, "  [flow] seeding block %#llx from indirect jumps\n", (unsigned long long)block_starts_[b]);
-        if (join_state(&In(b), indirect_seed, false)) {
-          push(b);
-          seeded = true;
-        }
-      }
-    }
-    if (have_indirect && indirect_changed) indirect_changed = false;
-    if (!seeded && worklist.empty()) break;
-  }
-
-  // Final pass: evaluate the sites from the converged in-states.
-  if (cfg_.audit_globals) effects_ = &out.global_effects;
+// Only blocks that can reach an interesting one need states: a giant
+// function with one syscall near its start is analysed over a few blocks,
+// not thousands.
+void Flow_::MarkRelevant() {
+  const int nblocks = NumBlocks();
+  relevant_.assign(nblocks, false);
+  std::vector<int> stack;
   for (int b = 0; b < nblocks; ++b) {
-    if (!relevant[b]) continue;  // holds no site, leads to none
+    if (interesting_[b]) {
+      relevant_[b] = true;
+      stack.push_back(b);
+    }
+  }
+  while (!stack.empty()) {
+    const int b = stack.back();
+    stack.pop_back();
+    // A block nobody jumps to is reached (if at all) from the indirect
+    // jumps (jump tables).
+    const std::vector<int>& from = (b != 0 && !has_pred_[b]) ? indirect_blocks_ : preds_[b];
+    for (int p : from) {
+      if (!relevant_[p]) {
+        relevant_[p] = true;
+        stack.push_back(p);
+      }
+    }
+  }
+}
+
+// Slot-aware join: absent keys read through the implicit argument rule.
+// Widening: once a block has been revisited kWidenAfter times, a value
+// that still grows goes straight to Top, so loops that count (a set of
+// constants growing by one per iteration) converge in a few rounds
+// instead of kMaxAtoms rounds per register.
+bool Flow_::JoinValue(Value* into, const Value& from, bool widen) {
+  if (!into->Join(from)) return false;
+  if (widen) *into = Value::Top();
+  return true;
+}
+
+bool Flow_::JoinState(State* into, const State& from, bool widen) const {
+  if (!from.reached) return false;
+  if (!into->reached) {
+    *into = from;
+    return true;
+  }
+  bool changed = false;
+  for (int r = 0; r < disasm::kNumTrackedRegs; ++r) {
+    changed |= JoinValue(&into->regs[r], from.regs[r], widen);
+  }
+  // Merge keys of both sides (reading through each side's own implicit
+  // rule, so args_lost and stack_lost are applied before they are
+  // joined).
+  const bool args_lost = into->args_lost || from.args_lost;
+  const bool stack_lost = into->stack_lost || from.stack_lost;
+  std::vector<Slot> merged = JoinSlots(*into, from, widen);
+  // In a lost stack an absent slot reads as Top already.
+  if (stack_lost) std::erase_if(merged, [](const Slot& sl) { return sl.v.is_top(); });
+  if (merged != into->slots) {
+    into->slots = std::move(merged);
+    changed = true;
+  }
+  if (stack_lost != into->stack_lost) {
+    into->stack_lost = stack_lost;
+    changed = true;
+  }
+  if (args_lost != into->args_lost) {
+    into->args_lost = args_lost;
+    changed = true;
+  }
+  return changed;
+}
+
+// The slots of both sides, sorted and non-overlapping, each the join of
+// what the two sides read there.
+std::vector<Slot> Flow_::JoinSlots(const State& a, const State& b, bool widen) const {
+  std::vector<Slot> merged;
+  std::size_t i = 0, j = 0;
+  auto emit = [&](std::int64_t off, int size) {
+    Value v = ReadSlot(a, off, size);
+    JoinValue(&v, ReadSlot(b, off, size), widen);
+    merged.push_back(Slot{off, static_cast<std::uint8_t>(size), v});
+  };
+  while (i < a.slots.size() || j < b.slots.size()) {
+    if (j == b.slots.size() || (i < a.slots.size() && a.slots[i].off < b.slots[j].off)) {
+      emit(a.slots[i].off, a.slots[i].size);
+      ++i;
+    } else if (i == a.slots.size() || b.slots[j].off < a.slots[i].off) {
+      emit(b.slots[j].off, b.slots[j].size);
+      ++j;
+    } else {
+      const int size = std::max(a.slots[i].size, b.slots[j].size);
+      if (a.slots[i].size == b.slots[j].size) {
+        emit(a.slots[i].off, size);
+      } else {
+        merged.push_back(Slot{a.slots[i].off, static_cast<std::uint8_t>(size), Value::Top()});
+      }
+      ++i;
+      ++j;
+    }
+  }
+  // Overlapping keys of different widths at different offsets: make the
+  // overlap Top (rare; keeps the slots non-overlapping).
+  for (std::size_t k = 1; k < merged.size(); ++k) {
+    if (merged[k - 1].off + merged[k - 1].size > merged[k].off) {
+      merged[k - 1].v = Value::Top();
+      merged[k].v = Value::Top();
+      merged[k - 1].size = static_cast<std::uint8_t>(merged[k].off - merged[k - 1].off);
+    }
+  }
+  return merged;
+}
+
+// The fixpoint: in-states of the relevant blocks, lowest block first
+// (forward order converges fastest), re-seeding the blocks nobody jumps to
+// from the indirect jumps until nothing changes.
+void Flow_::Converge(FunctionFlow* out) {
+  const int nblocks = NumBlocks();
+  in_states_.resize(nblocks);
+  visits_.assign(nblocks, 0);
+  queued_.assign(nblocks, false);
+  // Without a relevant entry nothing of interest is reachable from it;
+  // sites in dead blocks are still evaluated (from Top) by EvaluateSites.
+  if (relevant_[0] || cfg_.audit_globals) In(0) = EntryState();
+  if (relevant_[0]) Push(0);
+  for (int round = 0; round < 2 * nblocks + 4; ++round) {
+    while (!worklist_.empty()) {
+      const int b = worklist_.top();
+      worklist_.pop();
+      queued_[b] = false;
+      Propagate(b, out);
+    }
+    if (!SeedUnjumpedBlocks() && worklist_.empty()) break;
+  }
+}
+
+// Runs block b from its in-state and joins the result into its successors.
+void Flow_::Propagate(int b, FunctionFlow* out) {
+  if (++visits_[b] > 256) {
+    if (cfg_.trace) std::fprintf(stderr, "  [flow] iteration cap at block %#llx\n", (unsigned long long)block_starts_[b]);
+    // Give up precision rather than iterate forever (cannot happen with
+    // the capped lattice, but a bound keeps a corrupt input cheap).
+    out->hit_iteration_cap = true;
+    State top = TopState();
+    if (!(In(b) == top)) In(b) = top;
+  }
+  RunBlock(b, In(b), /*record=*/false, out,
+           [&](std::uint64_t target, const State& s) { JoinInto(b, target, s); });
+}
+
+// The edge b -> target (0: an indirect jump) carries state s.
+void Flow_::JoinInto(int b, std::uint64_t target, const State& s) {
+  constexpr int kWidenAfter = 6;
+  if (target == 0) {
+    JoinState(&indirect_seed_, s, false);
+    return;
+  }
+  const int t = BlockOf(target);
+  if (t < 0 || !relevant_[t]) return;
+  const bool sp_was_known = !In(t).reached || !In(t).regs[disasm::kSp].is_top();
+  const bool stack_was_known = !In(t).reached || !In(t).stack_lost;
+  if (cfg_.trace && In(t).reached && !(In(t).regs[disasm::kSp] == s.regs[disasm::kSp])) {
+    std::fprintf(stderr, "  [flow] SP differs into %#llx: %s vs %s from %#llx\n",
+                 (unsigned long long)block_starts_[t], In(t).regs[disasm::kSp].ToString().c_str(),
+                 s.regs[disasm::kSp].ToString().c_str(), (unsigned long long)block_starts_[b]);
+  }
+  if (JoinState(&In(t), s, visits_[t] >= kWidenAfter)) Push(t);
+  if (cfg_.trace && stack_was_known && In(t).stack_lost) {
+    std::fprintf(stderr, "  [flow] stack lost entering block %#llx from block %#llx\n",
+                 (unsigned long long)block_starts_[t], (unsigned long long)block_starts_[b]);
+  }
+  if (cfg_.trace && sp_was_known && In(t).regs[disasm::kSp].is_top()) {
+    std::fprintf(stderr, "  [flow] SP lost entering block %#llx from block %#llx (visit %d)\n",
+                 (unsigned long long)block_starts_[t], (unsigned long long)block_starts_[b],
+                 visits_[t]);
+  }
+}
+
+// Seeds blocks nobody jumps to. Jump-table targets get the state at the
+// function's indirect jumps. Without indirect jumps such a block is dead
+// (alignment NOPs after a JMP): it is not propagated, so its unknown state
+// cannot leak into live code; EvaluateSites still evaluates it from Top so
+// a site there is reported, not skipped. Returns whether any changed.
+bool Flow_::SeedUnjumpedBlocks() {
+  if (!have_indirect_ || !indirect_seed_.reached) return false;
+  bool seeded = false;
+  for (int b = 1; b < NumBlocks(); ++b) {
+    if (has_pred_[b] || !relevant_[b]) continue;
+    if (cfg_.trace) std::fprintf(stderr, "  [flow] seeding block %#llx from indirect jumps\n", (unsigned long long)block_starts_[b]);
+    if (JoinState(&In(b), indirect_seed_, false)) {
+      Push(b);
+      seeded = true;
+    }
+  }
+  return seeded;
+}
+
+// Final pass: evaluate the sites from the converged in-states.
+void Flow_::EvaluateSites(FunctionFlow* out) {
+  if (cfg_.audit_globals) effects_ = &out->global_effects;
+  for (int b = 0; b < NumBlocks(); ++b) {
+    if (!relevant_[b]) continue;  // holds no site, leads to none
     // Unreached and unseeded blocks (dead code; a jump-table target whose
     // indirect jump was itself unreachable) are evaluated from Top, so a
     // site there is reported rather than lost.
-    const bool reached = in_states[b] && in_states[b]->reached;
-    RunBlock(b, reached ? *in_states[b] : TopState(), /*record=*/true, &out,
+    const bool reached = in_states_[b] && in_states_[b]->reached;
+    RunBlock(b, reached ? *in_states_[b] : TopState(), /*record=*/true, out,
              [](std::uint64_t, const State&) {});
   }
   effects_ = nullptr;
   for (std::size_t i : misaligned_) {
-    out.sites.push_back(SiteValue{insns_[i].address, SiteValue::Kind::kMisalignedBranch, 0,
-                                  false, Value::Top(), {}});
+    out->sites.push_back(SiteValue{insns_[i].address, SiteValue::Kind::kMisalignedBranch, 0,
+                                   false, Value::Top(), {}});
   }
-  return out;
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 // syscall (runtime/supervisor.h Denial: pc, sp, the mapping the pc lies in,
 // the first bytes of the stack) into words: the Go function and file:line
 // that made the call. The runtime library cannot do this itself -- it must
-// not link the ELF/pclntab code (ARCHITECTURE.md) -- so the CLI does:
+// not link the ELF/pclntab code (ARCHITECTURE.md) -- so this library, which
+// links both, does:
 //
 //   Symbolizer s;
 //   std::string where = s.Where(denial);   // "in main.main (/src/m.go:19)"
@@ -22,8 +23,8 @@
 // with funcspdelta) restricted to what the stack snapshot holds. arm64
 // keeps the return address in LR, which the supervisor cannot read, so
 // there only the syscall's own function is named.
-#ifndef GO2SECCOMP_TOOLS_SYMBOLIZE_H_
-#define GO2SECCOMP_TOOLS_SYMBOLIZE_H_
+#ifndef GO2SECCOMP_GENERATE_SYMBOLIZE_H_
+#define GO2SECCOMP_GENERATE_SYMBOLIZE_H_
 
 #include <map>
 #include <memory>
@@ -34,7 +35,7 @@
 #include "go2seccomp/analysis/loader.h"
 #include "go2seccomp/runtime/supervisor.h"
 
-namespace go2seccomp::cli {
+namespace go2seccomp::generate {
 
 struct GoFrame {
   std::string function;  // "main.main"
@@ -75,6 +76,6 @@ class Symbolizer {
 // element has no dot, and the package is not main.
 bool IsStdFunction(const std::string& name);
 
-}  // namespace go2seccomp::cli
+}  // namespace go2seccomp::generate
 
-#endif  // GO2SECCOMP_TOOLS_SYMBOLIZE_H_
+#endif  // GO2SECCOMP_GENERATE_SYMBOLIZE_H_

@@ -1,4 +1,4 @@
-#include "tools/go2seccomp/symbolize.h"
+#include "go2seccomp/generate/symbolize.h"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 
 #include "go2seccomp/elf/elf_file.h"
 
-namespace go2seccomp::cli {
+namespace go2seccomp::generate {
 namespace {
 
 // The link-time address of file offset `off`, through the PT_LOAD segment
@@ -137,4 +137,4 @@ std::string Symbolizer::Via(const runtime::Denial& d) {
   return out;
 }
 
-}  // namespace go2seccomp::cli
+}  // namespace go2seccomp::generate
