@@ -184,6 +184,13 @@ class Analyzer {
   }
   void ComputeArgValues(Report* r);
   void Finalize(Report* r, const std::vector<std::uint64_t>& candidates);
+  // The steps of Finalize.
+  void JudgeSite(std::uint32_t fi, const SiteValue& s, Report* r);
+  void ResolveNumbers(std::uint32_t fi, const SiteValue& s, Report* r);
+  void AccountForCandidates(const std::vector<std::uint64_t>& candidates, Report* r) const;
+  void FindAddressTakenWrappers(Report* r) const;
+  void AddVdsoFallbacks(Report* r) const;
+  void ExportWrappers(Report* r) const;
   // Values of globals loaded as syscall numbers, for the ones nothing can
   // write (see ResolveGlobals).
   void ResolveGlobals();
@@ -672,112 +679,133 @@ void Analyzer::ComputeArgValues(Report* r) {
 
 void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates) {
   ResolveGlobals();
-  const std::string_view nr_reg = GetArchInfo(p_.arch).syscall_nr_register;
   for (auto& [fi, res] : results_) {
-    for (const SiteValue& s : res.sites) {
-      switch (s.kind) {
-        case SiteValue::Kind::kSyscall:
-        case SiteValue::Kind::kWrapperCall: {
-          const bool raw = s.kind == SiteValue::Kind::kSyscall;
-          raw ? ++stats_.syscall_sites : ++stats_.wrapper_call_sites;
-          std::optional<std::size_t> callee;
-          if (!raw) callee = p_.FuncWithEntry(s.callee);
-          // A use of syscall `nr` resolved at this site to a constant.
-          // (`func` is a copy: clang 14 cannot capture a structured binding.)
-          auto add_use = [&, func = fi](int nr, std::string detail) {
-            SyscallUse u;
-            u.pc = s.pc;
-            u.func = func;
-            u.how = raw ? Resolution::kConstantAtSyscall : Resolution::kConstantToWrapper;
-            u.callee = callee ? static_cast<std::uint32_t>(*callee) : 0;
-            u.detail = std::move(detail);
-            r->uses[nr].push_back(std::move(u));
-          };
-          const std::string via =
-              raw ? fmt::format("{} at the syscall instruction", nr_reg)
-                  : fmt::format("the number passed to {}",
-                                callee ? p_.funcs[*callee].name : std::string_view("?"));
-          // A name rule says where this site's numbers come from instead.
-          const bool covered = covered_.count(fi) > 0;
-          if (s.nr.is_top()) {
-            if (!covered) {
-              AddFinding(r, Finding::Kind::kUnresolvedNumber, s.pc,
-                         fmt::format("{} is not a constant the analysis can see", via));
-            }
-            continue;
-          }
-          for (const Atom& a : s.nr) {
-            if (a.kind == Atom::Kind::kConst) {
-              const int nr = static_cast<int>(static_cast<std::int32_t>(a.value));
-              // A number of an ABI the kernel no longer serves fails with
-              // ENOSYS under any profile, and no profile can name it: not
-              // a finding (arm OABI getrlimit, see syscalls/table.h).
-              if (syscalls::AbiRemovedName(p_.arch, nr)) continue;
-              if (!syscalls::NameOf(p_.arch, nr)) {
-                AddFinding(r, Finding::Kind::kUnknownNumber, s.pc,
-                           fmt::format("{} is {:#x}, not a {} syscall", via, a.value,
-                                       GetArchInfo(p_.arch).name));
-                continue;
-              }
-              add_use(nr, "");
-            } else if (a.kind == Atom::Kind::kGlobal) {
-              const auto& g = globals_[{static_cast<std::uint64_t>(a.value), a.size}];
-              if (!g.value) {
-                if (covered) continue;
-                AddFinding(r, Finding::Kind::kUnresolvedNumber, s.pc,
-                           fmt::format("{} is loaded from the variable at {:#x}, which is not "
-                                       "constant: {}",
-                                       via, a.value, g.why_not));
-                continue;
-              }
-              std::vector<std::int64_t> values = {*g.value};
-              values.insert(values.end(), g.stored.begin(), g.stored.end());
-              std::sort(values.begin(), values.end());
-              values.erase(std::unique(values.begin(), values.end()), values.end());
-              for (const std::int64_t value : values) {
-                const int nr = static_cast<int>(static_cast<std::int32_t>(value));
-                if (!syscalls::NameOf(p_.arch, nr)) {
-                  AddFinding(r, Finding::Kind::kUnknownNumber, s.pc,
-                             fmt::format("{} is loaded from the variable at {:#x} = {:#x}, not a "
-                                         "{} syscall",
-                                         via, a.value, value, GetArchInfo(p_.arch).name));
-                  continue;
-                }
-                add_use(nr, g.stored.empty()
-                                ? fmt::format("read-only variable at {:#x}", a.value)
-                                : fmt::format("variable at {:#x}, only ever set to constants",
-                                              a.value));
-              }
-            } else if (a.kind == Atom::Kind::kStackAddr && !covered) {
-              AddFinding(r, Finding::Kind::kUnresolvedNumber, s.pc,
-                         fmt::format("{} is a stack address", via));
-            } else if (a.kind == Atom::Kind::kEntry && a.entry_mask() != 0 && !covered) {
-              AddFinding(r, Finding::Kind::kUnresolvedNumber, s.pc,
-                         fmt::format("{} is an argument OR'ed with {:#x}", via, a.entry_mask()));
-            }
-            // kEntry: this function is a wrapper; its callers resolve it.
-          }
-          break;
-        }
-        case SiteValue::Kind::kForeignSyscall:
-          AddFinding(r, Finding::Kind::kForeignSyscall, s.pc,
-                     "INT $0x80/SYSENTER enters the i386 syscall table; a filter for "
-                     "x86_64 must deny it");
-          break;
-        case SiteValue::Kind::kBadTrap:
-          AddFinding(r, Finding::Kind::kBadTrap, s.pc,
-                     fmt::format("system call instruction with immediate {:#x}",
-                                 s.nr.size() ? s.nr.atom(0).value : 0));
-          break;
-        case SiteValue::Kind::kUndecodable:
-        case SiteValue::Kind::kMisalignedBranch:
-        case SiteValue::Kind::kArgsCall:  // arguments only (ComputeArgValues)
-          break;  // judged against the candidates below
-      }
-    }
+    for (const SiteValue& s : res.sites) JudgeSite(fi, s, r);
   }
-  // Every candidate must be accounted for: an instruction we decoded, bytes
-  // inside another instruction, or a finding.
+  AccountForCandidates(candidates, r);
+  FindAddressTakenWrappers(r);
+  AddVdsoFallbacks(r);
+  ExportWrappers(r);
+  std::sort(r->findings.begin(), r->findings.end(),
+            [](const Finding& a, const Finding& b) { return a.pc < b.pc; });
+  if (cfg_.track_args) ComputeArgValues(r);
+  stats_.functions_analyzed = results_.size();
+  r->stats = stats_;
+}
+
+// One site of function `fi`: its syscall numbers become uses, what cannot
+// be resolved a finding.
+void Analyzer::JudgeSite(std::uint32_t fi, const SiteValue& s, Report* r) {
+  switch (s.kind) {
+    case SiteValue::Kind::kSyscall:
+    case SiteValue::Kind::kWrapperCall:
+      ResolveNumbers(fi, s, r);
+      break;
+    case SiteValue::Kind::kForeignSyscall:
+      AddFinding(r, Finding::Kind::kForeignSyscall, s.pc,
+                 "INT $0x80/SYSENTER enters the i386 syscall table; a filter for "
+                 "x86_64 must deny it");
+      break;
+    case SiteValue::Kind::kBadTrap:
+      AddFinding(r, Finding::Kind::kBadTrap, s.pc,
+                 fmt::format("system call instruction with immediate {:#x}",
+                             s.nr.size() ? s.nr.atom(0).value : 0));
+      break;
+    case SiteValue::Kind::kUndecodable:
+    case SiteValue::Kind::kMisalignedBranch:
+    case SiteValue::Kind::kArgsCall:  // arguments only (ComputeArgValues)
+      break;  // judged against the candidates (AccountForCandidates)
+  }
+}
+
+// A syscall instruction or a call to a wrapper: each value its number can
+// have at the site.
+void Analyzer::ResolveNumbers(std::uint32_t fi, const SiteValue& s, Report* r) {
+  const bool raw = s.kind == SiteValue::Kind::kSyscall;
+  raw ? ++stats_.syscall_sites : ++stats_.wrapper_call_sites;
+  std::optional<std::size_t> callee;
+  if (!raw) callee = p_.FuncWithEntry(s.callee);
+  // A use of syscall `nr` resolved at this site to a constant.
+  auto add_use = [&](int nr, std::string detail) {
+    SyscallUse u;
+    u.pc = s.pc;
+    u.func = fi;
+    u.how = raw ? Resolution::kConstantAtSyscall : Resolution::kConstantToWrapper;
+    u.callee = callee ? static_cast<std::uint32_t>(*callee) : 0;
+    u.detail = std::move(detail);
+    r->uses[nr].push_back(std::move(u));
+  };
+  const std::string via =
+      raw ? fmt::format("{} at the syscall instruction",
+                        GetArchInfo(p_.arch).syscall_nr_register)
+          : fmt::format("the number passed to {}",
+                        callee ? p_.funcs[*callee].name : std::string_view("?"));
+  // A name rule says where this site's numbers come from instead.
+  const bool covered = covered_.count(fi) > 0;
+  if (s.nr.is_top()) {
+    if (!covered) {
+      AddFinding(r, Finding::Kind::kUnresolvedNumber, s.pc,
+                 fmt::format("{} is not a constant the analysis can see", via));
+    }
+    return;
+  }
+  for (const Atom& a : s.nr) {
+    if (a.kind == Atom::Kind::kConst) {
+      const int nr = static_cast<int>(static_cast<std::int32_t>(a.value));
+      // A number of an ABI the kernel no longer serves fails with
+      // ENOSYS under any profile, and no profile can name it: not
+      // a finding (arm OABI getrlimit, see syscalls/table.h).
+      if (syscalls::AbiRemovedName(p_.arch, nr)) continue;
+      if (!syscalls::NameOf(p_.arch, nr)) {
+        AddFinding(r, Finding::Kind::kUnknownNumber, s.pc,
+                   fmt::format("{} is {:#x}, not a {} syscall", via, a.value,
+                               GetArchInfo(p_.arch).name));
+        continue;
+      }
+      add_use(nr, "");
+    } else if (a.kind == Atom::Kind::kGlobal) {
+      const auto& g = globals_[{static_cast<std::uint64_t>(a.value), a.size}];
+      if (!g.value) {
+        if (covered) continue;
+        AddFinding(r, Finding::Kind::kUnresolvedNumber, s.pc,
+                   fmt::format("{} is loaded from the variable at {:#x}, which is not "
+                               "constant: {}",
+                               via, a.value, g.why_not));
+        continue;
+      }
+      std::vector<std::int64_t> values = {*g.value};
+      values.insert(values.end(), g.stored.begin(), g.stored.end());
+      std::sort(values.begin(), values.end());
+      values.erase(std::unique(values.begin(), values.end()), values.end());
+      for (const std::int64_t value : values) {
+        const int nr = static_cast<int>(static_cast<std::int32_t>(value));
+        if (!syscalls::NameOf(p_.arch, nr)) {
+          AddFinding(r, Finding::Kind::kUnknownNumber, s.pc,
+                     fmt::format("{} is loaded from the variable at {:#x} = {:#x}, not a "
+                                 "{} syscall",
+                                 via, a.value, value, GetArchInfo(p_.arch).name));
+          continue;
+        }
+        add_use(nr, g.stored.empty()
+                        ? fmt::format("read-only variable at {:#x}", a.value)
+                        : fmt::format("variable at {:#x}, only ever set to constants",
+                                      a.value));
+      }
+    } else if (a.kind == Atom::Kind::kStackAddr && !covered) {
+      AddFinding(r, Finding::Kind::kUnresolvedNumber, s.pc,
+                 fmt::format("{} is a stack address", via));
+    } else if (a.kind == Atom::Kind::kEntry && a.entry_mask() != 0 && !covered) {
+      AddFinding(r, Finding::Kind::kUnresolvedNumber, s.pc,
+                 fmt::format("{} is an argument OR'ed with {:#x}", via, a.entry_mask()));
+    }
+    // kEntry: this function is a wrapper; its callers resolve it.
+  }
+}
+
+// Every candidate must be accounted for: an instruction we decoded, bytes
+// inside another instruction, or a finding.
+void Analyzer::AccountForCandidates(const std::vector<std::uint64_t>& candidates,
+                                    Report* r) const {
   for (std::uint64_t c : candidates) {
     auto fi = p_.FuncAt(c);
     if (!fi) {
@@ -799,7 +827,10 @@ void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates)
       }
     }
   }
-  // Wrappers used as function values: calls through them are invisible.
+}
+
+// Wrappers used as function values: calls through them are invisible.
+void Analyzer::FindAddressTakenWrappers(Report* r) const {
   std::vector<std::uint64_t> entries;
   for (const auto& [fi, w] : wrappers_) entries.push_back(p_.funcs[fi].entry);
   std::sort(entries.begin(), entries.end());
@@ -827,9 +858,12 @@ void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates)
                            fi ? p_.funcs[*fi].name : std::string_view("?"), h.site);
     r->findings.push_back(std::move(f));
   }
-  // vDSO: the Go runtime calls these through a function pointer, and the
-  // kernel's vDSO code falls back to the real syscall when it cannot answer
-  // from user space (e.g. an unstable clocksource on a VM).
+}
+
+// vDSO: the Go runtime calls these through a function pointer, and the
+// kernel's vDSO code falls back to the real syscall when it cannot answer
+// from user space (e.g. an unstable clocksource on a VM).
+void Analyzer::AddVdsoFallbacks(Report* r) const {
   for (const VdsoFallback& v : VdsoFallbacks(p_.arch)) {
     const std::string_view name = v.symbol;
     if (FindStrings(p_, {&name, 1}).empty()) continue;
@@ -840,6 +874,10 @@ void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates)
       r->uses[*nr].push_back(std::move(u));
     }
   }
+}
+
+// The wrapper table, each wrapper with the sites that pass its number on.
+void Analyzer::ExportWrappers(Report* r) const {
   for (auto& [fi, w] : wrappers_) {
     WrapperInfo info = w;
     auto it = results_.find(fi);
@@ -860,11 +898,6 @@ void Analyzer::Finalize(Report* r, const std::vector<std::uint64_t>& candidates)
     }
     r->wrappers.push_back(std::move(info));
   }
-  std::sort(r->findings.begin(), r->findings.end(),
-            [](const Finding& a, const Finding& b) { return a.pc < b.pc; });
-  if (cfg_.track_args) ComputeArgValues(r);
-  stats_.functions_analyzed = results_.size();
-  r->stats = stats_;
 }
 
 }  // namespace

@@ -118,22 +118,9 @@ std::string SectionLabel(const Section& s) {
   return fmt::format("section {} ({})", s.index, s.name);
 }
 
-}  // namespace
-
-std::optional<Arch> ElfFile::arch() const {
-  return ArchFromElfMachine(machine_, elf_class_);
-}
-
-Result<ElfFile> ElfFile::Parse(Bytes image) {
-  ElfFile f;
-  f.image_ = image;
-  G2S_TRY(f.ParseHeaders());
-  f.IndexRelativeRelocations();
-  return f;
-}
-
-Result<void> ElfFile::ParseHeaders() {
-  const Bytes image = image_;
+// e_ident: the magic, class (returned in *elf_class), byte order and
+// version.
+Result<void> CheckIdent(Bytes image, int* elf_class) {
   static constexpr std::array<std::uint8_t, 4> kMagic = {0x7f, 'E', 'L', 'F'};
   if (image.size() < kMagic.size() ||
       !std::equal(kMagic.begin(), kMagic.end(), image.begin())) {
@@ -152,10 +139,10 @@ Result<void> ElfFile::ParseHeaders() {
   }
   switch (image[kEiClass]) {
     case kElfClass32:
-      elf_class_ = 32;
+      *elf_class = 32;
       break;
     case kElfClass64:
-      elf_class_ = 64;
+      *elf_class = 64;
       break;
     default:
       return MakeError(ErrorCode::kMalformed,
@@ -178,193 +165,254 @@ Result<void> ElfFile::ParseHeaders() {
                      "invalid ELF version {} at e_ident[EI_VERSION] (want 1)",
                      image[kEiVersion]);
   }
+  return {};
+}
 
-  const Layout& L = LayoutFor(elf_class_);
+// The ELF header's fields that locate the tables, with the extended counts
+// of section header 0 applied.
+struct Header {
+  std::uint16_t type = 0;
+  std::uint16_t machine = 0;
+  std::uint64_t entry = 0;
+  std::uint32_t flags = 0;
+  std::uint64_t phoff = 0;
+  std::uint64_t shoff = 0;
+  std::uint16_t phentsize = 0;
+  std::uint64_t phnum = 0;
+  std::uint16_t shentsize = 0;
+  std::uint64_t shnum = 0;
+  std::uint64_t shstrndx = 0;
+};
+
+Result<Header> ReadHeader(Bytes image, int elf_class) {
+  const Layout& L = LayoutFor(elf_class);
   if (image.size() < L.ehdr_size) {
     return MakeError(ErrorCode::kMalformed,
                      "truncated ELF{} header: file is {} bytes, header needs "
                      "{}",
-                     elf_class_, image.size(), L.ehdr_size);
+                     elf_class, image.size(), L.ehdr_size);
   }
   const std::uint8_t* h = image.data();
-  type_ = LoadLe16(h + 16);
-  machine_ = LoadLe16(h + 18);
-  entry_ = LoadWord(h + L.e_entry, L.word);
-  const std::uint64_t phoff = LoadWord(h + L.e_phoff, L.word);
-  const std::uint64_t shoff = LoadWord(h + L.e_shoff, L.word);
-  flags_ = LoadLe32(h + L.e_flags);
+  Header f;
+  f.type = LoadLe16(h + 16);
+  f.machine = LoadLe16(h + 18);
+  f.entry = LoadWord(h + L.e_entry, L.word);
+  f.phoff = LoadWord(h + L.e_phoff, L.word);
+  f.shoff = LoadWord(h + L.e_shoff, L.word);
+  f.flags = LoadLe32(h + L.e_flags);
   const std::uint16_t ehsize = LoadLe16(h + L.e_ehsize);
-  const std::uint16_t phentsize = LoadLe16(h + L.e_phentsize);
-  std::uint64_t phnum = LoadLe16(h + L.e_phnum);
-  const std::uint16_t shentsize = LoadLe16(h + L.e_shentsize);
-  std::uint64_t shnum = LoadLe16(h + L.e_shnum);
-  std::uint64_t shstrndx = LoadLe16(h + L.e_shstrndx);
+  f.phentsize = LoadLe16(h + L.e_phentsize);
+  f.phnum = LoadLe16(h + L.e_phnum);
+  f.shentsize = LoadLe16(h + L.e_shentsize);
+  f.shnum = LoadLe16(h + L.e_shnum);
+  f.shstrndx = LoadLe16(h + L.e_shstrndx);
 
   if (ehsize != L.ehdr_size) {
     return MakeError(ErrorCode::kMalformed,
                      "e_ehsize {} does not match the ELF{} header size {}",
-                     ehsize, elf_class_, L.ehdr_size);
+                     ehsize, elf_class, L.ehdr_size);
   }
 
   // Section header 0 carries the extended counts (gABI "Extended Section
   // Header Numbering"); read it first when there is a table.
-  const bool has_shdrs = shoff != 0;
-  if (has_shdrs) {
-    if (shentsize != L.shdr_size) {
+  if (f.shoff != 0) {
+    if (f.shentsize != L.shdr_size) {
       return MakeError(ErrorCode::kMalformed,
                        "e_shentsize {} does not match the ELF{} section "
                        "header size {}",
-                       shentsize, elf_class_, L.shdr_size);
+                       f.shentsize, elf_class, L.shdr_size);
     }
-    if (!InBounds(shoff, L.shdr_size, image.size())) {
+    if (!InBounds(f.shoff, L.shdr_size, image.size())) {
       return MakeError(ErrorCode::kMalformed,
                        "section header table: e_shoff {:#x} past end of "
                        "file (size {:#x})",
-                       shoff, image.size());
+                       f.shoff, image.size());
     }
-    const std::uint8_t* sh0 = image.data() + shoff;
-    if (shnum == 0) shnum = LoadWord(sh0 + L.sh_size, L.word);
-    if (shstrndx == kShnXindex) shstrndx = LoadLe32(sh0 + L.sh_link);
-    if (phnum == kPnXnum) phnum = LoadLe32(sh0 + L.sh_info);
+    const std::uint8_t* sh0 = image.data() + f.shoff;
+    if (f.shnum == 0) f.shnum = LoadWord(sh0 + L.sh_size, L.word);
+    if (f.shstrndx == kShnXindex) f.shstrndx = LoadLe32(sh0 + L.sh_link);
+    if (f.phnum == kPnXnum) f.phnum = LoadLe32(sh0 + L.sh_info);
   } else {
-    shnum = 0;
-    shstrndx = kShnUndef;
+    f.shnum = 0;
+    f.shstrndx = kShnUndef;
   }
+  return f;
+}
 
-  // Program header table.
-  if (phnum != 0) {
-    if (phentsize != L.phdr_size) {
-      return MakeError(ErrorCode::kMalformed,
-                       "e_phentsize {} does not match the ELF{} program "
-                       "header size {}",
-                       phentsize, elf_class_, L.phdr_size);
-    }
-    // phnum <= 2^32 and phdr_size <= 56, so the product cannot overflow;
-    // the sum is checked by InBounds.
-    const std::uint64_t table_size = phnum * L.phdr_size;
-    if (!InBounds(phoff, table_size, image.size())) {
-      return MakeError(ErrorCode::kMalformed,
-                       "program header table: e_phoff {:#x} + {} * {} bytes "
-                       "past end of file (size {:#x})",
-                       phoff, phnum, L.phdr_size, image.size());
-    }
-    segments_.reserve(phnum);
-    for (std::uint64_t i = 0; i < phnum; ++i) {
-      const std::uint8_t* p = image.data() + phoff + i * L.phdr_size;
-      Segment s;
-      s.index = static_cast<std::uint32_t>(i);
-      s.type = LoadLe32(p + L.p_type);
-      s.flags = LoadLe32(p + L.p_flags);
-      s.offset = LoadWord(p + L.p_offset, L.word);
-      s.vaddr = LoadWord(p + L.p_vaddr, L.word);
-      s.paddr = LoadWord(p + L.p_paddr, L.word);
-      s.filesz = LoadWord(p + L.p_filesz, L.word);
-      s.memsz = LoadWord(p + L.p_memsz, L.word);
-      s.align = LoadWord(p + L.p_align, L.word);
-      if (!InBounds(s.offset, s.filesz, image.size())) {
-        return MakeError(ErrorCode::kMalformed,
-                         "program header {} (type {:#x}): offset {:#x} + "
-                         "filesz {:#x} past end of file (size {:#x})",
-                         i, s.type, s.offset, s.filesz, image.size());
-      }
-      if (s.type == kPtLoad) {
-        if (s.filesz > s.memsz) {
-          return MakeError(ErrorCode::kMalformed,
-                           "program header {} (PT_LOAD): filesz {:#x} larger "
-                           "than memsz {:#x}",
-                           i, s.filesz, s.memsz);
-        }
-        if (s.vaddr + s.memsz < s.vaddr) {
-          return MakeError(ErrorCode::kMalformed,
-                           "program header {} (PT_LOAD): vaddr {:#x} + memsz "
-                           "{:#x} overflows",
-                           i, s.vaddr, s.memsz);
-        }
-        loads_.push_back(s.index);
-      }
-      s.data = image.subspan(s.offset, s.filesz);
-      segments_.push_back(s);
-    }
+// The program header table (none when e_phnum is 0); PT_LOAD indices go to
+// *loads.
+Result<void> ReadSegments(Bytes image, int elf_class, const Header& f,
+                          std::vector<Segment>* segments,
+                          std::vector<std::uint32_t>* loads) {
+  if (f.phnum == 0) return {};
+  const Layout& L = LayoutFor(elf_class);
+  if (f.phentsize != L.phdr_size) {
+    return MakeError(ErrorCode::kMalformed,
+                     "e_phentsize {} does not match the ELF{} program "
+                     "header size {}",
+                     f.phentsize, elf_class, L.phdr_size);
   }
-
-  // Section header table.
-  if (has_shdrs) {
-    // Divide rather than multiply: an extended shnum from section 0's sh_size
-    // is a full 64-bit value.
-    if (shoff > image.size() || shnum > (image.size() - shoff) / L.shdr_size) {
+  // phnum <= 2^32 and phdr_size <= 56, so the product cannot overflow;
+  // the sum is checked by InBounds.
+  const std::uint64_t table_size = f.phnum * L.phdr_size;
+  if (!InBounds(f.phoff, table_size, image.size())) {
+    return MakeError(ErrorCode::kMalformed,
+                     "program header table: e_phoff {:#x} + {} * {} bytes "
+                     "past end of file (size {:#x})",
+                     f.phoff, f.phnum, L.phdr_size, image.size());
+  }
+  segments->reserve(f.phnum);
+  for (std::uint64_t i = 0; i < f.phnum; ++i) {
+    const std::uint8_t* p = image.data() + f.phoff + i * L.phdr_size;
+    Segment s;
+    s.index = static_cast<std::uint32_t>(i);
+    s.type = LoadLe32(p + L.p_type);
+    s.flags = LoadLe32(p + L.p_flags);
+    s.offset = LoadWord(p + L.p_offset, L.word);
+    s.vaddr = LoadWord(p + L.p_vaddr, L.word);
+    s.paddr = LoadWord(p + L.p_paddr, L.word);
+    s.filesz = LoadWord(p + L.p_filesz, L.word);
+    s.memsz = LoadWord(p + L.p_memsz, L.word);
+    s.align = LoadWord(p + L.p_align, L.word);
+    if (!InBounds(s.offset, s.filesz, image.size())) {
       return MakeError(ErrorCode::kMalformed,
-                       "section header table: e_shoff {:#x} + {} * {} bytes "
-                       "past end of file (size {:#x})",
-                       shoff, shnum, L.shdr_size, image.size());
+                       "program header {} (type {:#x}): offset {:#x} + "
+                       "filesz {:#x} past end of file (size {:#x})",
+                       i, s.type, s.offset, s.filesz, image.size());
     }
-    sections_.reserve(shnum);
-    for (std::uint64_t i = 0; i < shnum; ++i) {
-      const std::uint8_t* p = image.data() + shoff + i * L.shdr_size;
-      Section s;
-      s.index = static_cast<std::uint32_t>(i);
-      s.type = LoadLe32(p + L.sh_type);
-      s.flags = LoadWord(p + L.sh_flags, L.word);
-      s.addr = LoadWord(p + L.sh_addr, L.word);
-      s.offset = LoadWord(p + L.sh_offset, L.word);
-      s.size = LoadWord(p + L.sh_size, L.word);
-      s.link = LoadLe32(p + L.sh_link);
-      s.info = LoadLe32(p + L.sh_info);
-      s.addralign = LoadWord(p + L.sh_addralign, L.word);
-      s.entsize = LoadWord(p + L.sh_entsize, L.word);
-      sections_.push_back(s);
-    }
-    // Section 0 is SHT_NULL by definition; its size/link/info fields hold the
-    // extended numbering, not a range.
-    if (!sections_.empty()) {
-      sections_[0].size = 0;
-      sections_[0].offset = 0;
-    }
-
-    // Names come from the section e_shstrndx names.
-    Bytes shstrtab;
-    if (shstrndx != kShnUndef) {
-      if (shstrndx >= shnum) {
+    if (s.type == kPtLoad) {
+      if (s.filesz > s.memsz) {
         return MakeError(ErrorCode::kMalformed,
-                         "e_shstrndx {} out of range ({} sections)", shstrndx,
-                         shnum);
+                         "program header {} (PT_LOAD): filesz {:#x} larger "
+                         "than memsz {:#x}",
+                         i, s.filesz, s.memsz);
       }
-      const Section& str = sections_[shstrndx];
-      if (str.type == kShtNobits ||
-          !InBounds(str.offset, str.size, image.size())) {
+      if (s.vaddr + s.memsz < s.vaddr) {
         return MakeError(ErrorCode::kMalformed,
-                         "section name table (section {}, e_shstrndx): "
-                         "offset {:#x} + size {:#x} past end of file (size "
-                         "{:#x})",
-                         shstrndx, str.offset, str.size, image.size());
+                         "program header {} (PT_LOAD): vaddr {:#x} + memsz "
+                         "{:#x} overflows",
+                         i, s.vaddr, s.memsz);
       }
-      shstrtab = image.subspan(str.offset, str.size);
+      loads->push_back(s.index);
     }
-    const ByteReader names(shstrtab, "section name table");
-    for (std::uint64_t i = 0; i < shnum; ++i) {
-      Section& s = sections_[i];
-      const std::uint32_t name_off =
-          LoadLe32(image.data() + shoff + i * L.shdr_size + L.sh_name);
-      if (shstrndx != kShnUndef && i != 0) {
-        auto name = names.CString(name_off);
-        if (!name) {
-          return MakeError(ErrorCode::kMalformed,
-                           "section {}: name offset {:#x} outside the section "
-                           "name table (section {}, size {:#x})",
-                           i, name_off, shstrndx, shstrtab.size());
-        }
-        s.name = *name;
-      }
-      if (s.type == kShtNobits || s.type == kShtNull) continue;
-      if (!InBounds(s.offset, s.size, image.size())) {
-        return MakeError(ErrorCode::kMalformed,
-                         "{}: offset {:#x} + size {:#x} past end of file "
-                         "(size {:#x})",
-                         SectionLabel(s), s.offset, s.size, image.size());
-      }
-      s.data = image.subspan(s.offset, s.size);
-    }
+    s.data = image.subspan(s.offset, s.filesz);
+    segments->push_back(s);
   }
   return {};
+}
+
+// The section header table (present: e_shoff is not 0), unnamed.
+Result<void> ReadSections(Bytes image, int elf_class, const Header& f,
+                          std::vector<Section>* sections) {
+  const Layout& L = LayoutFor(elf_class);
+  // Divide rather than multiply: an extended shnum from section 0's sh_size
+  // is a full 64-bit value.
+  if (f.shoff > image.size() ||
+      f.shnum > (image.size() - f.shoff) / L.shdr_size) {
+    return MakeError(ErrorCode::kMalformed,
+                     "section header table: e_shoff {:#x} + {} * {} bytes "
+                     "past end of file (size {:#x})",
+                     f.shoff, f.shnum, L.shdr_size, image.size());
+  }
+  sections->reserve(f.shnum);
+  for (std::uint64_t i = 0; i < f.shnum; ++i) {
+    const std::uint8_t* p = image.data() + f.shoff + i * L.shdr_size;
+    Section s;
+    s.index = static_cast<std::uint32_t>(i);
+    s.type = LoadLe32(p + L.sh_type);
+    s.flags = LoadWord(p + L.sh_flags, L.word);
+    s.addr = LoadWord(p + L.sh_addr, L.word);
+    s.offset = LoadWord(p + L.sh_offset, L.word);
+    s.size = LoadWord(p + L.sh_size, L.word);
+    s.link = LoadLe32(p + L.sh_link);
+    s.info = LoadLe32(p + L.sh_info);
+    s.addralign = LoadWord(p + L.sh_addralign, L.word);
+    s.entsize = LoadWord(p + L.sh_entsize, L.word);
+    sections->push_back(s);
+  }
+  // Section 0 is SHT_NULL by definition; its size/link/info fields hold the
+  // extended numbering, not a range.
+  if (!sections->empty()) {
+    (*sections)[0].size = 0;
+    (*sections)[0].offset = 0;
+  }
+  return {};
+}
+
+// Names from the section e_shstrndx names, and each section's bytes.
+Result<void> NameSections(Bytes image, int elf_class, const Header& f,
+                          std::vector<Section>* sections) {
+  const Layout& L = LayoutFor(elf_class);
+  Bytes shstrtab;
+  if (f.shstrndx != kShnUndef) {
+    if (f.shstrndx >= f.shnum) {
+      return MakeError(ErrorCode::kMalformed,
+                       "e_shstrndx {} out of range ({} sections)", f.shstrndx,
+                       f.shnum);
+    }
+    const Section& str = (*sections)[f.shstrndx];
+    if (str.type == kShtNobits ||
+        !InBounds(str.offset, str.size, image.size())) {
+      return MakeError(ErrorCode::kMalformed,
+                       "section name table (section {}, e_shstrndx): "
+                       "offset {:#x} + size {:#x} past end of file (size "
+                       "{:#x})",
+                       f.shstrndx, str.offset, str.size, image.size());
+    }
+    shstrtab = image.subspan(str.offset, str.size);
+  }
+  const ByteReader names(shstrtab, "section name table");
+  for (std::uint64_t i = 0; i < f.shnum; ++i) {
+    Section& s = (*sections)[i];
+    const std::uint32_t name_off =
+        LoadLe32(image.data() + f.shoff + i * L.shdr_size + L.sh_name);
+    if (f.shstrndx != kShnUndef && i != 0) {
+      auto name = names.CString(name_off);
+      if (!name) {
+        return MakeError(ErrorCode::kMalformed,
+                         "section {}: name offset {:#x} outside the section "
+                         "name table (section {}, size {:#x})",
+                         i, name_off, f.shstrndx, shstrtab.size());
+      }
+      s.name = *name;
+    }
+    if (s.type == kShtNobits || s.type == kShtNull) continue;
+    if (!InBounds(s.offset, s.size, image.size())) {
+      return MakeError(ErrorCode::kMalformed,
+                       "{}: offset {:#x} + size {:#x} past end of file "
+                       "(size {:#x})",
+                       SectionLabel(s), s.offset, s.size, image.size());
+    }
+    s.data = image.subspan(s.offset, s.size);
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<Arch> ElfFile::arch() const {
+  return ArchFromElfMachine(machine_, elf_class_);
+}
+
+Result<ElfFile> ElfFile::Parse(Bytes image) {
+  ElfFile f;
+  f.image_ = image;
+  G2S_TRY(f.ParseHeaders());
+  f.IndexRelativeRelocations();
+  return f;
+}
+
+Result<void> ElfFile::ParseHeaders() {
+  G2S_TRY(CheckIdent(image_, &elf_class_));
+  G2S_ASSIGN_OR_RETURN(const Header h, ReadHeader(image_, elf_class_));
+  type_ = h.type;
+  machine_ = h.machine;
+  entry_ = h.entry;
+  flags_ = h.flags;
+  G2S_TRY(ReadSegments(image_, elf_class_, h, &segments_, &loads_));
+  if (h.shoff == 0) return {};
+  G2S_TRY(ReadSections(image_, elf_class_, h, &sections_));
+  return NameSections(image_, elf_class_, h, &sections_);
 }
 
 const Section* ElfFile::FindSection(std::string_view name) const {
@@ -569,7 +617,8 @@ Result<std::vector<std::string_view>> ElfFile::Needed() const {
   return DynamicStrings(kDtNeeded);
 }
 
-Result<std::vector<std::string_view>> ElfFile::DynamicStrings(std::int64_t tag) const {
+Result<std::vector<std::string_view>> ElfFile::DynamicStrings(
+    std::int64_t tag) const {
   G2S_ASSIGN_OR_RETURN(std::vector<DynamicEntry> dyn, DynamicEntries());
   std::optional<std::uint64_t> strtab_addr, strtab_size;
   bool any = false;
@@ -578,15 +627,16 @@ Result<std::vector<std::string_view>> ElfFile::DynamicStrings(std::int64_t tag) 
     if (e.tag == kDtStrsz) strtab_size = e.value;
     if (e.tag == tag) any = true;
   }
-  const std::string tag_name = tag == kDtNeeded    ? "DT_NEEDED"
-                               : tag == kDtRpath   ? "DT_RPATH"
-                               : tag == kDtRunpath ? "DT_RUNPATH"
-                                                   : fmt::format("dynamic tag {}", tag);
+  const std::string tag_name = tag == kDtNeeded  ? "DT_NEEDED"
+                               : tag == kDtRpath ? "DT_RPATH"
+                               : tag == kDtRunpath
+                                   ? "DT_RUNPATH"
+                                   : fmt::format("dynamic tag {}", tag);
   std::vector<std::string_view> out;
   if (!any) return out;
   if (!strtab_addr) {
-    return MakeError(ErrorCode::kMalformed, "dynamic table has {} but no DT_STRTAB",
-                     tag_name);
+    return MakeError(ErrorCode::kMalformed,
+                     "dynamic table has {} but no DT_STRTAB", tag_name);
   }
   Bytes strtab;
   if (strtab_size) {
@@ -791,8 +841,9 @@ namespace {
 Result<void> DecodeRelr(Bytes table, int word, std::string_view what,
                         std::vector<std::uint64_t>* out) {
   if (table.size() % word != 0) {
-    return MakeError(ErrorCode::kMalformed, "{}: size {} is not a multiple of {}", what,
-                     table.size(), word);
+    return MakeError(ErrorCode::kMalformed,
+                     "{}: size {} is not a multiple of {}", what, table.size(),
+                     word);
   }
   const int bits = word * 8;
   std::optional<std::uint64_t> next;
@@ -804,8 +855,10 @@ Result<void> DecodeRelr(Bytes table, int word, std::string_view what,
       continue;
     }
     if (!next) {
-      return MakeError(ErrorCode::kMalformed, "{}: entry at offset {:#x} is a bitmap with no address before it",
-                       what, off);
+      return MakeError(
+          ErrorCode::kMalformed,
+          "{}: entry at offset {:#x} is a bitmap with no address before it",
+          what, off);
     }
     std::uint64_t at = *next;
     for (e >>= 1; e != 0; e >>= 1, at += word) {
@@ -830,11 +883,13 @@ Result<std::vector<std::uint64_t>> ElfFile::RelrOffsets() const {
     }
     if (!relr) return out;
     if (!relrsz) {
-      return MakeError(ErrorCode::kMalformed, "dynamic table has DT_RELR {:#x} but no DT_RELRSZ",
+      return MakeError(ErrorCode::kMalformed,
+                       "dynamic table has DT_RELR {:#x} but no DT_RELRSZ",
                        *relr);
     }
     if (relrent && *relrent != static_cast<std::uint64_t>(ptr_size())) {
-      return MakeError(ErrorCode::kMalformed, "DT_RELRENT is {}, not the word size {}", *relrent,
+      return MakeError(ErrorCode::kMalformed,
+                       "DT_RELRENT is {}, not the word size {}", *relrent,
                        ptr_size());
     }
     if (*relrsz == 0) return out;
@@ -846,7 +901,7 @@ Result<std::vector<std::uint64_t>> ElfFile::RelrOffsets() const {
   for (const Section& s : sections_) {
     if (s.type != kShtRelr || !s.IsAlloc()) continue;
     G2S_TRY(DecodeRelr(s.data, ptr_size(),
-                                   fmt::format("section {} ({})", s.index, s.name), &out));
+                       fmt::format("section {} ({})", s.index, s.name), &out));
   }
   return out;
 }
@@ -875,8 +930,9 @@ void ElfFile::IndexRelativeRelocations() {
     for (std::uint64_t off = 0; off < t.data.size(); off += *size) {
       const std::uint8_t* p = t.data.data() + off;
       const std::uint64_t info = LoadWord(p + L.word, L.word);
-      const std::uint32_t type = elf_class_ == 64 ? static_cast<std::uint32_t>(info)
-                                                  : static_cast<std::uint32_t>(info & 0xff);
+      const std::uint32_t type = elf_class_ == 64
+                                     ? static_cast<std::uint32_t>(info)
+                                     : static_cast<std::uint32_t>(info & 0xff);
       if (type != *relative) continue;
       std::uint64_t addend = LoadWord(p + 2 * L.word, L.word);
       if (elf_class_ == 32) addend &= 0xffffffffu;
