@@ -9,7 +9,6 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +21,7 @@
 #include <cstring>
 
 #include "go2seccomp/profile/deny_actions.h"
+#include "go2seccomp/runtime/path_search.h"
 
 extern char** environ;
 
@@ -35,8 +35,6 @@ using profile::Rule;
 
 constexpr int kForwardedSignals[] = {SIGINT,  SIGTERM, SIGHUP,
                                      SIGQUIT, SIGUSR1, SIGUSR2};
-// glibc's execvp default when PATH is unset (posix/execvpe.c).
-constexpr std::string_view kDefaultPath = "/bin:/usr/bin";
 
 // The child being waited for; read by the signal handler. Lock-free atomics
 // are async-signal-safe.
@@ -67,10 +65,12 @@ struct ChildFailure {
 struct ChildPlan {
   char* const* argv;
   char* const* envp;
-  const char* file;         // argv[0]
-  const char* search_path;  // PATH value
-  char* path_buf;           // execve's filename; its address is in the filter
-  std::size_t path_cap;
+  // The PATH search ran in the parent (path_search.h); a failure is
+  // reported by the child, after the stdio redirection, as when the child
+  // searched itself (stage 0: found).
+  Stage lookup_stage;
+  int lookup_err;
+  const char* path_buf;  // execve's filename; its address is in the filter
   const sock_fprog* prog;
   int stdio[3];
   int report_fd;
@@ -94,68 +94,6 @@ struct ChildPlan {
   _exit(code);
 }
 
-// dir + "/" + file into buf; false if it does not fit.
-bool JoinPath(char* buf, std::size_t cap, const char* dir, std::size_t dir_len,
-              const char* file) {
-  std::size_t file_len = std::strlen(file);
-  if (dir_len == 0) {  // an empty PATH entry means the current directory
-    dir = ".";
-    dir_len = 1;
-  }
-  if (dir_len + 1 + file_len + 1 > cap) return false;
-  std::memcpy(buf, dir, dir_len);
-  buf[dir_len] = '/';
-  std::memcpy(buf + dir_len + 1, file, file_len + 1);
-  return true;
-}
-
-// 0 if buf names an executable regular file, else the errno execve would
-// most likely give (ENOENT-like: keep searching; EACCES: remember).
-int CheckExecutable(const char* path) {
-  struct stat st;
-  if (stat(path, &st) != 0) return errno;
-  if (!S_ISREG(st.st_mode)) return EACCES;  // execve(2) on a directory
-  if (access(path, X_OK) != 0) return errno;
-  return 0;
-}
-
-// execvp's PATH search (posix/execvpe.c), deciding by stat/access instead of
-// trying execve, which must wait until the filter is in.
-void ResolveProgram(const ChildPlan& plan) {
-  const char* file = plan.file;
-  if (file[0] == '\0') ChildFail(plan, Stage::kNotFound, ENOENT, kExitNotFound);
-  if (std::strchr(file, '/') != nullptr) {
-    std::size_t len = std::strlen(file);
-    if (len + 1 > plan.path_cap) {
-      ChildFail(plan, Stage::kNotFound, ENAMETOOLONG, kExitNotFound);
-    }
-    std::memcpy(plan.path_buf, file, len + 1);
-    int err = CheckExecutable(plan.path_buf);
-    if (err == 0) return;
-    if (err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG) {
-      ChildFail(plan, Stage::kNotFound, err, kExitNotFound);
-    }
-    ChildFail(plan, Stage::kNotExecutable, err, kExitNotExecutable);
-  }
-  int denied = 0;
-  const char* p = plan.search_path;
-  while (true) {
-    const char* end = std::strchr(p, ':');
-    std::size_t len = end ? static_cast<std::size_t>(end - p) : std::strlen(p);
-    if (JoinPath(plan.path_buf, plan.path_cap, p, len, file)) {
-      int err = CheckExecutable(plan.path_buf);
-      if (err == 0) return;
-      // As execvp: EACCES is remembered and the search goes on.
-      if (err == EACCES || err == EPERM) denied = err;
-    }
-    if (!end) break;
-    p = end + 1;
-  }
-  if (denied)
-    ChildFail(plan, Stage::kNotExecutable, denied, kExitNotExecutable);
-  ChildFail(plan, Stage::kNotFound, ENOENT, kExitNotFound);
-}
-
 [[noreturn]] void RunChild(const ChildPlan& plan) {
   for (std::size_t i = 0; i < std::size(kForwardedSignals); ++i) {
     sigaction(kForwardedSignals[i], &plan.old_actions[i], nullptr);
@@ -170,7 +108,11 @@ void ResolveProgram(const ChildPlan& plan) {
     }
   }
 
-  ResolveProgram(plan);
+  if (plan.lookup_stage != Stage{}) {
+    ChildFail(plan, plan.lookup_stage, plan.lookup_err,
+              plan.lookup_stage == Stage::kNotFound ? kExitNotFound
+                                                    : kExitNotExecutable);
+  }
 
   // Required to load a filter without CAP_SYS_ADMIN (seccomp(2)); also what
   // libseccomp's seccomp_load() does by default (SCMP_FLTATR_CTL_NNP).
@@ -208,28 +150,14 @@ void ResolveProgram(const ChildPlan& plan) {
 
 // --- parent side -----------------------------------------------------------
 
-std::string FindPath(const std::vector<std::string>* env) {
-  if (env == nullptr) {
-    const char* p = getenv("PATH");
-    return p ? std::string(p) : std::string(kDefaultPath);
-  }
-  for (const std::string& e : *env) {
-    if (e.starts_with("PATH=")) return e.substr(5);
-  }
-  return std::string(kDefaultPath);
-}
-
 std::string DescribeFailure(const ChildFailure& f, const std::string& program,
+                            const ProgramLookup& lookup,
                             const std::string& path_value) {
   const char* why = std::strerror(f.err);
   switch (f.stage) {
     case Stage::kNotFound:
-      if (program.find('/') != std::string::npos) {
-        return fmt::format("{}: not found: {}", program, why);
-      }
-      return fmt::format("{}: not found in PATH ({})", program, path_value);
     case Stage::kNotExecutable:
-      return fmt::format("{}: cannot execute: {}", program, why);
+      return DescribeLookupFailure(program, lookup, path_value);
     case Stage::kRedirect:
       return fmt::format("redirecting the child's stdio failed: {}", why);
     case Stage::kNoNewPrivs:
@@ -410,8 +338,20 @@ Result<LaunchResult> LaunchProgram(const LaunchOptions& options) {
     for (std::string& s : env_strings) envp.push_back(s.data());
     envp.push_back(nullptr);
   }
-  std::string search_path = FindPath(options.env ? &*options.env : nullptr);
+  // argv[0] is searched here, not in the child, so the search may
+  // allocate; execve's filename is copied to a buffer whose address the
+  // filter's exception names.
+  std::string search_path = SearchPathOf(options.env ? &*options.env : nullptr);
+  ProgramLookup lookup = LookUpProgram(options.argv[0], search_path);
   std::vector<char> path_buf(PATH_MAX + 1, '\0');
+  if (lookup.status == ProgramLookup::Status::kFound) {
+    if (lookup.path.size() < path_buf.size()) {
+      std::memcpy(path_buf.data(), lookup.path.c_str(), lookup.path.size() + 1);
+    } else {  // cannot happen: stat() took it, so it is below PATH_MAX
+      lookup =
+          ProgramLookup{ProgramLookup::Status::kNotFound, "", ENAMETOOLONG};
+    }
+  }
 
   // The socketpair and the message the child sends its listener with.
   int sock_fds[2] = {-1, -1};
@@ -523,10 +463,12 @@ Result<LaunchResult> LaunchProgram(const LaunchOptions& options) {
   ChildPlan plan{
       .argv = argv.data(),
       .envp = options.env ? envp.data() : environ,
-      .file = argv[0],
-      .search_path = search_path.c_str(),
+      .lookup_stage = lookup.status == ProgramLookup::Status::kFound ? Stage{}
+                      : lookup.status == ProgramLookup::Status::kNotFound
+                          ? Stage::kNotFound
+                          : Stage::kNotExecutable,
+      .lookup_err = lookup.error,
       .path_buf = path_buf.data(),
-      .path_cap = path_buf.size(),
       .prog = &fprog,
       .stdio = {options.stdin_fd, options.stdout_fd, options.stderr_fd},
       .report_fd = pipe_fds[1],
@@ -667,7 +609,7 @@ Result<LaunchResult> LaunchProgram(const LaunchOptions& options) {
   }
 
   if (got == sizeof(failure)) {
-    report(DescribeFailure(failure, options.argv[0], search_path));
+    report(DescribeFailure(failure, options.argv[0], lookup, search_path));
   }
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);

@@ -7,7 +7,6 @@
 #include <linux/audit.h>
 #include <signal.h>
 #include <sys/ptrace.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -29,6 +28,7 @@
 #include "go2seccomp/profile/allowance.h"
 #include "go2seccomp/profile/builder.h"
 #include "go2seccomp/profile/groups.h"
+#include "go2seccomp/runtime/path_search.h"
 #include "go2seccomp/syscalls/table.h"
 
 extern char** environ;
@@ -48,8 +48,6 @@ constexpr int kSyscallTrap = SIGTRAP | 0x80;  // PTRACE_O_TRACESYSGOOD
 // The same set as the launcher (launch.cc).
 constexpr int kForwardedSignals[] = {SIGINT,  SIGTERM, SIGHUP,
                                      SIGQUIT, SIGUSR1, SIGUSR2};
-// glibc's execvp default when PATH is unset (posix/execvpe.c).
-constexpr std::string_view kDefaultPath = "/bin:/usr/bin";
 constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
 // The traced program's first process; read by the signal handler.
@@ -107,82 +105,35 @@ struct ChildPlan {
   _exit(f.err == ENOENT ? kExitNotFound : kExitNotExecutable);
 }
 
-std::string FindPath(const std::vector<std::string>* env) {
-  if (env == nullptr) {
-    const char* p = getenv("PATH");
-    return p ? std::string(p) : std::string(kDefaultPath);
-  }
-  for (const std::string& e : *env) {
-    if (e.starts_with("PATH=")) return e.substr(5);
-  }
-  return std::string(kDefaultPath);
-}
-
-// 0 if `path` names an executable regular file, else the errno execve would
-// most likely give.
-int CheckExecutable(const std::string& path) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) return errno;
-  if (!S_ISREG(st.st_mode)) return EACCES;
-  if (access(path.c_str(), X_OK) != 0) return errno;
-  return 0;
-}
-
 struct Resolved {
   std::string path;   // set on success
   int exit_code = 0;  // 127 / 126 on failure
   std::string failure;
 };
 
-// execvp's PATH search (posix/execvpe.c): EACCES is remembered and the
-// search goes on. Runs in the parent, so it may allocate.
+// The PATH search (path_search.h) runs in the parent, so it may allocate.
 Resolved ResolveProgram(const std::string& file,
                         const std::string& search_path) {
   Resolved r;
-  auto fail = [&](int code, std::string why) {
-    r.exit_code = code;
-    r.failure = std::move(why);
-    return r;
-  };
   if (file.empty()) {
-    return fail(kExitNotFound, "empty program name: not found");
+    r.exit_code = kExitNotFound;
+    r.failure = "empty program name: not found";
+    return r;
   }
-  if (file.find('/') != std::string::npos) {
-    int err = CheckExecutable(file);
-    if (err == 0) {
-      r.path = file;
+  ProgramLookup lookup = LookUpProgram(file, search_path);
+  switch (lookup.status) {
+    case ProgramLookup::Status::kFound:
+      r.path = std::move(lookup.path);
       return r;
-    }
-    if (err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG) {
-      return fail(kExitNotFound,
-                  fmt::format("{}: not found: {}", file, std::strerror(err)));
-    }
-    return fail(kExitNotExecutable, fmt::format("{}: cannot execute: {}", file,
-                                                std::strerror(err)));
+    case ProgramLookup::Status::kNotFound:
+      r.exit_code = kExitNotFound;
+      break;
+    case ProgramLookup::Status::kNotExecutable:
+      r.exit_code = kExitNotExecutable;
+      break;
   }
-  int denied = 0;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t end = search_path.find(':', start);
-    std::string dir = search_path.substr(
-        start, end == std::string::npos ? std::string::npos : end - start);
-    if (dir.empty()) dir = ".";  // an empty entry is the current directory
-    std::string candidate = dir + "/" + file;
-    int err = CheckExecutable(candidate);
-    if (err == 0) {
-      r.path = candidate;
-      return r;
-    }
-    if (err == EACCES || err == EPERM) denied = err;
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  if (denied) {
-    return fail(kExitNotExecutable, fmt::format("{}: cannot execute: {}", file,
-                                                std::strerror(denied)));
-  }
-  return fail(kExitNotFound,
-              fmt::format("{}: not found in PATH ({})", file, search_path));
+  r.failure = DescribeLookupFailure(file, lookup, search_path);
+  return r;
 }
 
 std::string DescribeFailure(const ChildFailure& f, const std::string& path) {
@@ -656,7 +607,7 @@ Result<TraceResult> TraceProgram(const TraceOptions& options) {
     return MakeError(ErrorCode::kInvalidArgument, "no program to trace");
   }
   TraceResult result;
-  std::string search_path = FindPath(options.env ? &*options.env : nullptr);
+  std::string search_path = SearchPathOf(options.env ? &*options.env : nullptr);
   Resolved resolved = ResolveProgram(options.argv[0], search_path);
   if (resolved.path.empty()) {
     result.exit_code = resolved.exit_code;
