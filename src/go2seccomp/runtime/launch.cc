@@ -14,13 +14,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 
 #include "go2seccomp/profile/deny_actions.h"
+#include "go2seccomp/runtime/child.h"
 #include "go2seccomp/runtime/path_search.h"
 
 extern char** environ;
@@ -33,33 +33,7 @@ using profile::ArgCondition;
 using profile::Profile;
 using profile::Rule;
 
-constexpr int kForwardedSignals[] = {SIGINT,  SIGTERM, SIGHUP,
-                                     SIGQUIT, SIGUSR1, SIGUSR2};
-
-// The child being waited for; read by the signal handler. Lock-free atomics
-// are async-signal-safe.
-std::atomic<pid_t> g_child{0};
-static_assert(std::atomic<pid_t>::is_always_lock_free);
-
-void ForwardSignal(int sig) {
-  pid_t pid = g_child.load();
-  if (pid > 0) kill(pid, sig);
-}
-
-// What the child tells the parent through the CLOEXEC pipe when it fails
-// before (or at) execve. Nothing arrives when execve succeeds.
-enum class Stage : std::int32_t {
-  kNotFound = 1,
-  kNotExecutable,
-  kRedirect,
-  kNoNewPrivs,
-  kSeccomp,
-  kExecve,
-};
-struct ChildFailure {
-  Stage stage;
-  std::int32_t err;
-};
+using Stage = ChildStage;
 
 // Everything the child needs, prepared before fork().
 struct ChildPlan {
@@ -74,8 +48,7 @@ struct ChildPlan {
   const sock_fprog* prog;
   int stdio[3];
   int report_fd;
-  const sigset_t* old_mask;
-  const struct sigaction* old_actions;  // parallel to kForwardedSignals
+  const SignalForwarding* forwarding;
   // Supervision: load with a listener and send it over sock_fd with msg
   // (whose SCM_RIGHTS slot the child fills in).
   bool supervise;
@@ -87,26 +60,12 @@ struct ChildPlan {
 
 [[noreturn]] void ChildFail(const ChildPlan& plan, Stage stage, int err,
                             int code) {
-  ChildFailure f{stage, err};
-  // May itself be refused once the filter is in; the exit code still tells.
-  ssize_t ignored = write(plan.report_fd, &f, sizeof(f));
-  (void)ignored;
-  _exit(code);
+  runtime::ChildFail(plan.report_fd, stage, err, code);
 }
 
 [[noreturn]] void RunChild(const ChildPlan& plan) {
-  for (std::size_t i = 0; i < std::size(kForwardedSignals); ++i) {
-    sigaction(kForwardedSignals[i], &plan.old_actions[i], nullptr);
-  }
-  sigprocmask(SIG_SETMASK, plan.old_mask, nullptr);
-
-  for (int target = 0; target < 3; ++target) {
-    int fd = plan.stdio[target];
-    if (fd < 0 || fd == target) continue;
-    if (dup2(fd, target) < 0) {
-      ChildFail(plan, Stage::kRedirect, errno, kExitFilterFailed);
-    }
-  }
+  plan.forwarding->RestoreInChild();
+  RedirectStdio(plan.stdio, plan.report_fd);
 
   if (plan.lookup_stage != Stage{}) {
     ChildFail(plan, plan.lookup_stage, plan.lookup_err,
@@ -430,35 +389,12 @@ Result<LaunchResult> LaunchProgram(const LaunchOptions& options) {
   }
   sock_fprog fprog{static_cast<unsigned short>(program.size()), program.data()};
 
-  int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+  FailurePipe pipe;
+  if (Result<void> opened = pipe.Open(); !opened) {
     close_socks();
-    return MakeError(ErrorCode::kSystem, "pipe2: {}", std::strerror(errno));
+    return Unexpected(std::move(opened).error());
   }
-
-  // Forwarding: block the signals across fork() so neither side runs a
-  // handler before it is ready, install the forwarder, then unblock in the
-  // parent once g_child is set; the child restores both.
-  sigset_t forwarded;
-  sigemptyset(&forwarded);
-  for (int s : kForwardedSignals) sigaddset(&forwarded, s);
-  sigset_t old_mask;
-  sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
-  struct sigaction old_actions[std::size(kForwardedSignals)];
-  struct sigaction forward {};
-  forward.sa_handler = ForwardSignal;
-  forward.sa_flags = SA_RESTART;
-  sigemptyset(&forward.sa_mask);
-  for (std::size_t i = 0; i < std::size(kForwardedSignals); ++i) {
-    sigaction(kForwardedSignals[i], &forward, &old_actions[i]);
-  }
-  auto restore_signals = [&] {
-    g_child.store(0);
-    for (std::size_t i = 0; i < std::size(kForwardedSignals); ++i) {
-      sigaction(kForwardedSignals[i], &old_actions[i], nullptr);
-    }
-    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-  };
+  SignalForwarding forwarding;  // child.h
 
   ChildPlan plan{
       .argv = argv.data(),
@@ -471,9 +407,8 @@ Result<LaunchResult> LaunchProgram(const LaunchOptions& options) {
       .path_buf = path_buf.data(),
       .prog = &fprog,
       .stdio = {options.stdin_fd, options.stdout_fd, options.stderr_fd},
-      .report_fd = pipe_fds[1],
-      .old_mask = &old_mask,
-      .old_actions = old_actions,
+      .report_fd = pipe.write_fd(),
+      .forwarding = &forwarding,
       .supervise = supervise,
       .sock_fd = sock_fds[1],
       .msg = &msg,
@@ -482,34 +417,20 @@ Result<LaunchResult> LaunchProgram(const LaunchOptions& options) {
   pid_t pid = fork();
   if (pid == 0) RunChild(plan);
   int fork_errno = errno;
-  close(pipe_fds[1]);
+  pipe.CloseWriteEnd();
   if (sock_fds[1] >= 0) {
     close(sock_fds[1]);
     sock_fds[1] = -1;
   }
   if (pid < 0) {
-    close(pipe_fds[0]);
+    pipe.CloseReadEnd();
     close_socks();
-    restore_signals();
+    forwarding.Restore();
     return MakeError(ErrorCode::kSystem, "fork: {}", std::strerror(fork_errno));
   }
-  g_child.store(pid);
-  sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-
-  ChildFailure failure{};
-  std::size_t got = 0;
-  auto read_report = [&](bool block) {
-    // Returns false at EOF (execve succeeded: CLOEXEC) or once complete.
-    while (got < sizeof(failure)) {
-      ssize_t n = read(pipe_fds[0], reinterpret_cast<char*>(&failure) + got,
-                       sizeof(failure) - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && errno == EAGAIN && !block) return true;
-      if (n <= 0) return false;
-      got += static_cast<std::size_t>(n);
-    }
-    return false;
-  };
+  forwarding.Start(pid);
+  // Returns false at EOF (execve succeeded: CLOEXEC) or once complete.
+  auto read_report = [&](bool block) { return pipe.Read(block); };
 
   int status = 0;
   bool reaped = false;
@@ -534,7 +455,7 @@ Result<LaunchResult> LaunchProgram(const LaunchOptions& options) {
     // The failure pipe is read in the same loop: a child that fails after
     // loading the filter writes its report under the filter, which may
     // need an answer from us first.
-    fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
+    fcntl(pipe.read_fd(), F_SETFL, O_NONBLOCK);
     int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
     bool pipe_open = true;
     bool listener_open = true;
@@ -548,7 +469,7 @@ Result<LaunchResult> LaunchProgram(const LaunchOptions& options) {
       }
       if (pipe_open) {
         pipe_slot = static_cast<int>(n);
-        fds[n++] = pollfd{pipe_fds[0], POLLIN, 0};
+        fds[n++] = pollfd{pipe.read_fd(), POLLIN, 0};
       }
       if (pidfd >= 0) {
         pid_slot = static_cast<int>(n);
@@ -588,13 +509,13 @@ Result<LaunchResult> LaunchProgram(const LaunchOptions& options) {
   } else {
     read_report(/*block=*/true);
   }
-  close(pipe_fds[0]);
+  pipe.CloseReadEnd();
 
   pid_t waited = pid;
   while (!reaped && (waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
   }
   int wait_errno = errno;
-  restore_signals();
+  forwarding.Restore();
   if (waited < 0) {
     return MakeError(ErrorCode::kSystem, "waitpid: {}",
                      std::strerror(wait_errno));
@@ -608,8 +529,8 @@ Result<LaunchResult> LaunchProgram(const LaunchOptions& options) {
     }
   }
 
-  if (got == sizeof(failure)) {
-    report(DescribeFailure(failure, options.argv[0], lookup, search_path));
+  if (std::optional<ChildFailure> failure = pipe.failure()) {
+    report(DescribeFailure(*failure, options.argv[0], lookup, search_path));
   }
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);

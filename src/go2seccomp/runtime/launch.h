@@ -12,9 +12,9 @@
 //     searched on PATH with execvp's rules (runtime/path_search.h) into a
 //     path buffer, the filter compiled with libseccomp and exported as a
 //     BPF program (runtime/filter.h). Between fork() and execve() the child
-//     makes only async-signal-safe calls and allocates nothing; it does
-//     not call libseccomp (which allocates) but loads the exported program
-//     itself.
+//     makes only async-signal-safe calls and allocates nothing
+//     (runtime/child.h); it does not call libseccomp (which allocates) but
+//     loads the exported program itself.
 //   - The child, in order: restores the signal mask and dispositions,
 //     redirects stdio if asked, reports a failed PATH search (not found,
 //     not executable), sets PR_SET_NO_NEW_PRIVS, loads the filter with
@@ -33,8 +33,9 @@
 //     by trial (each miss gets the profile's action). Programs that must
 //     exec need execve in their profile; then the launcher adds nothing.
 //   - The parent forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and
-//     SIGUSR2 to the child, waits for it and returns its exit code. Launch()
-//     is not reentrant (one child at a time per process).
+//     SIGUSR2 to the child (runtime/child.h, shared with the tracer), waits
+//     for it and returns its exit code. Launch() is not reentrant (one
+//     child at a time per process, launched or traced).
 //
 //   - Denials (LaunchOptions::denials): by default the kernel answers every
 //     denied call itself and the launcher learns nothing but a SIGSYS death.
