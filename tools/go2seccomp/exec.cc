@@ -38,6 +38,7 @@
 #include "go2seccomp/profile/profile.h"
 #include "go2seccomp/runtime/launch.h"
 #include "go2seccomp/runtime/path_search.h"
+#include "go2seccomp/runtime/supervisor.h"
 #include "tools/go2seccomp/commands.h"
 #include "tools/go2seccomp/symbolize.h"
 
@@ -77,19 +78,6 @@ std::string DescribeDenial(const runtime::Denial& d, Symbolizer& symbols,
                      symbols.Where(d));
 }
 
-// Whether `p` has verdicts the supervisor leaves to the kernel.
-bool HasKernelOnlyDenials(const profile::Profile& p) {
-  auto kernel_only = [](const profile::Action& a) {
-    return a.kind == profile::Action::Kind::kTrap ||
-           a.kind == profile::Action::Kind::kKillThread;
-  };
-  if (kernel_only(p.default_action)) return true;
-  for (const profile::Rule& r : p.rules) {
-    if (kernel_only(r.action)) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 // Runs flags.command under `profile`. The seam for `--analyze`: a profile
@@ -107,7 +95,7 @@ int ExecUnderProfile(profile::Profile profile, const ExecFlags& flags) {
   } else if (flags.errno_ret) {
     profile.default_action = profile::Action::Errno(*flags.errno_ret);
   }
-  const bool kernel_only = HasKernelOnlyDenials(profile);
+  const bool kernel_only = runtime::LeavesDenialsToKernel(profile);
   Symbolizer symbols;
   runtime::LaunchOptions options;
   options.argv = flags.command;
