@@ -54,6 +54,14 @@ class PathSearchTest : public ::testing::Test {
   std::string Dir(const std::string& sub) const {
     return (dir_ / sub).string();
   }
+  // "prog" searched on `path` is `expected`.
+  static void ExpectFound(const std::string& path,
+                          const std::string& expected) {
+    ProgramLookup l = LookUpProgram("prog", path);
+    EXPECT_EQ(l.status, Status::kFound) << path;
+    EXPECT_EQ(l.path, expected) << path;
+    EXPECT_EQ(l.error, 0) << path;
+  }
 
   static constexpr fs::perms kExecutable =
       fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read;
@@ -67,11 +75,7 @@ class PathSearchTest : public ::testing::Test {
 
 TEST_F(PathSearchTest, FindsTheFirstExecutableRegularFile) {
   MakeFile("a", "prog", kExecutable);
-  const std::string b = MakeFile("b", "prog", kExecutable);
-  ProgramLookup l = LookUpProgram("prog", Dir("b") + ":" + Dir("a"));
-  EXPECT_EQ(l.status, Status::kFound);
-  EXPECT_EQ(l.path, b);
-  EXPECT_EQ(l.error, 0);
+  ExpectFound(Dir("b") + ":" + Dir("a"), MakeFile("b", "prog", kExecutable));
 }
 
 TEST_F(PathSearchTest, SkipsADirectoryNamedLikeTheProgram) {
@@ -79,15 +83,13 @@ TEST_F(PathSearchTest, SkipsADirectoryNamedLikeTheProgram) {
   // (root's access(X_OK) would accept it).
   fs::create_directories(dir_ / "a" / "prog");
   const std::string b = MakeFile("b", "prog", kExecutable);
-  ProgramLookup l = LookUpProgram("prog", Dir("a") + ":" + Dir("b"));
-  EXPECT_EQ(l.status, Status::kFound);
-  EXPECT_EQ(l.path, b);
+  ExpectFound(Dir("a") + ":" + Dir("b"), b);
 
   ::setenv("PATH", (Dir("a") + ":" + Dir("b")).c_str(), 1);
   EXPECT_EQ(FindOnPath("prog"), b);
 
   // Only the directory: execvp's EACCES, "cannot execute".
-  l = LookUpProgram("prog", Dir("a"));
+  ProgramLookup l = LookUpProgram("prog", Dir("a"));
   EXPECT_EQ(l.status, Status::kNotExecutable);
   EXPECT_EQ(l.error, EACCES);
   EXPECT_THAT(DescribeLookupFailure("prog", l, Dir("a")),
@@ -98,12 +100,9 @@ TEST_F(PathSearchTest, SkipsADirectoryNamedLikeTheProgram) {
 
 TEST_F(PathSearchTest, SkipsAFileWithoutExecutePermission) {
   MakeFile("a", "prog", kReadOnly);
-  const std::string b = MakeFile("b", "prog", kExecutable);
-  ProgramLookup l = LookUpProgram("prog", Dir("a") + ":" + Dir("b"));
-  EXPECT_EQ(l.status, Status::kFound);
-  EXPECT_EQ(l.path, b);
+  ExpectFound(Dir("a") + ":" + Dir("b"), MakeFile("b", "prog", kExecutable));
 
-  l = LookUpProgram("prog", Dir("a") + ":" + Dir("missing"));
+  ProgramLookup l = LookUpProgram("prog", Dir("a") + ":" + Dir("missing"));
   EXPECT_EQ(l.status, Status::kNotExecutable);
   EXPECT_EQ(l.error, EACCES);
   ::setenv("PATH", Dir("a").c_str(), 1);
@@ -126,10 +125,7 @@ TEST_F(PathSearchTest, AnEmptyEntryIsTheCurrentDirectory) {
   fs::current_path(dir_ / "cwd");
   for (const std::string& path : {":" + Dir("missing"), Dir("missing") + ":",
                                   Dir("missing") + "::/x", std::string()}) {
-    SCOPED_TRACE(path);
-    ProgramLookup l = LookUpProgram("prog", path);
-    EXPECT_EQ(l.status, Status::kFound);
-    EXPECT_EQ(l.path, "./prog");
+    ExpectFound(path, "./prog");
   }
   // Without the empty entry, the current directory is not searched.
   EXPECT_EQ(LookUpProgram("prog", Dir("missing")).status, Status::kNotFound);

@@ -54,11 +54,10 @@ TEST(ProcParsersTest, MappingFromProcMaps) {
 // Trap and kill-thread are never routed to the listener, wherever they are
 // in the profile; the verdicts the supervisor answers do not count.
 TEST(LeavesDenialsToKernelTest, TrapAndKillThreadOnly) {
-  Profile p = profile::ProfileBuilder()
-                  .Arches({Arch::kX86_64})
-                  .Allow({"read"})
-                  .Build()
-                  .value();
+  Profile p;
+  p.arches = {Arch::kX86_64};
+  p.default_action = Action::Errno();
+  p.rules = {profile::Rule::Make({"read"}, Action::Allow())};
   EXPECT_FALSE(LeavesDenialsToKernel(p));  // errno default
   for (Action routed : {Action::KillProcess(), Action::Errno(EACCES),
                         Action::Log(), Action::Allow()}) {
