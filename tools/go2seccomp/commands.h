@@ -105,11 +105,6 @@ bool StrictRefuses(const AnalyzeSettings& settings, const generate::Generated& g
 int RunBatch(const std::vector<std::string>& binaries, const std::string& dir,
              const AnalyzeSettings& settings, generate::OutputFormat format);
 
-// PROG as execvp would find it on $PATH (a name with a slash as is; an
-// empty entry is the current directory; only executable regular files):
-// the file `exec --analyze` analyses and whose arch `trace` reads.
-std::optional<std::string> FindOnPath(const std::string& prog);
-
 // The analysis options (--with, --strict, --runtime, --args, ...) on `cmd`.
 void AddAnalysisOptions(CLI::App* cmd, AnalyzeSettings* settings);
 // What the profile does with the rest: --errno, --default-action,

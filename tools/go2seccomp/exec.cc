@@ -23,12 +23,9 @@
 //     that dies of them gets a hint to re-run with --audit.
 #include <fmt/format.h>
 #include <signal.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,6 +38,8 @@
 #include "go2seccomp/profile/oci_json.h"
 #include "go2seccomp/profile/profile.h"
 #include "go2seccomp/runtime/launch.h"
+#include "go2seccomp/runtime/path_search.h"
+#include "go2seccomp/runtime/supervisor.h"
 #include "tools/go2seccomp/commands.h"
 
 namespace go2seccomp::cli {
@@ -79,42 +78,7 @@ std::string DescribeDenial(const runtime::Denial& d,
                      symbols.Where(d));
 }
 
-// Whether `p` has verdicts the supervisor leaves to the kernel.
-bool HasKernelOnlyDenials(const profile::Profile& p) {
-  auto kernel_only = [](const profile::Action& a) {
-    return a.kind == profile::Action::Kind::kTrap ||
-           a.kind == profile::Action::Kind::kKillThread;
-  };
-  if (kernel_only(p.default_action)) return true;
-  for (const profile::Rule& r : p.rules) {
-    if (kernel_only(r.action)) return true;
-  }
-  return false;
-}
-
 }  // namespace
-
-std::optional<std::string> FindOnPath(const std::string& prog) {
-  if (prog.find('/') != std::string::npos) return prog;
-  const char* env = std::getenv("PATH");
-  // glibc's execvp default when PATH is unset (posix/execvpe.c).
-  std::string_view dirs = env != nullptr ? env : "/bin:/usr/bin";
-  for (;;) {
-    const std::size_t colon = std::min(dirs.find(':'), dirs.size());
-    // An empty entry is the current directory, as for execvp.
-    const std::string_view dir =
-        colon == 0 ? std::string_view(".") : dirs.substr(0, colon);
-    const std::string candidate = fmt::format("{}/{}", dir, prog);
-    struct stat st {};
-    // execve refuses directories (EACCES) even when they are searchable.
-    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-        ::access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
-    }
-    if (colon == dirs.size()) return std::nullopt;
-    dirs.remove_prefix(colon + 1);
-  }
-}
 
 // Runs flags.command under `profile`. The seam for `--analyze`: a profile
 // made by analysing PROG comes in here exactly like one read from a file.
@@ -131,7 +95,7 @@ int ExecUnderProfile(profile::Profile profile, const ExecFlags& flags) {
   } else if (flags.errno_ret) {
     profile.default_action = profile::Action::Errno(*flags.errno_ret);
   }
-  const bool kernel_only = HasKernelOnlyDenials(profile);
+  const bool kernel_only = runtime::LeavesDenialsToKernel(profile);
   generate::Symbolizer symbols;
   runtime::LaunchOptions options;
   options.argv = flags.command;
@@ -214,9 +178,9 @@ int RunExec(const ExecFlags& flags) {
           Error{ErrorCode::kInvalidArgument,
                 "exec: --analyze and --profile exclude each other"});
     }
-    auto g = Generate(
-        FindOnPath(flags.command.front()).value_or(flags.command.front()),
-        flags.settings);
+    auto g = Generate(runtime::FindOnPath(flags.command.front())
+                          .value_or(flags.command.front()),
+                      flags.settings);
     if (!g) return ReportError(g.error());
     if ((flags.verbose || flags.settings.stats) && !flags.settings.quiet) {
       for (const std::string& l : SummaryLines(*g, flags.settings)) {

@@ -38,6 +38,7 @@
 #include "go2seccomp/base/arch.h"
 #include "go2seccomp/base/file_io.h"
 #include "go2seccomp/profile/oci_json.h"
+#include "go2seccomp/runtime/path_search.h"
 #include "go2seccomp/runtime/qemu_trace.h"
 #include "tools/go2seccomp/commands.h"
 
@@ -156,7 +157,7 @@ void PrintSummary(const runtime::TraceResult& r, const TraceFlags& flags) {
 // do); nullopt when it is not an ELF file we can read: then the ptrace
 // tracer starts it and reports what happens (a script, not found, ...).
 std::optional<Arch> ProgramArch(const std::string& prog) {
-  const std::string path = FindOnPath(prog).value_or("");
+  const std::string path = runtime::FindOnPath(prog).value_or("");
   std::FILE* f = path.empty() ? nullptr : std::fopen(path.c_str(), "rb");
   if (f == nullptr) return std::nullopt;
   std::array<std::byte, 20> header{};

@@ -9,19 +9,20 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "go2seccomp/profile/deny_actions.h"
+#include "go2seccomp/runtime/child.h"
+#include "go2seccomp/runtime/path_search.h"
 
 extern char** environ;
 
@@ -33,49 +34,22 @@ using profile::ArgCondition;
 using profile::Profile;
 using profile::Rule;
 
-constexpr int kForwardedSignals[] = {SIGINT,  SIGTERM, SIGHUP,
-                                     SIGQUIT, SIGUSR1, SIGUSR2};
-// glibc's execvp default when PATH is unset (posix/execvpe.c).
-constexpr std::string_view kDefaultPath = "/bin:/usr/bin";
-
-// The child being waited for; read by the signal handler. Lock-free atomics
-// are async-signal-safe.
-std::atomic<pid_t> g_child{0};
-static_assert(std::atomic<pid_t>::is_always_lock_free);
-
-void ForwardSignal(int sig) {
-  pid_t pid = g_child.load();
-  if (pid > 0) kill(pid, sig);
-}
-
-// What the child tells the parent through the CLOEXEC pipe when it fails
-// before (or at) execve. Nothing arrives when execve succeeds.
-enum class Stage : std::int32_t {
-  kNotFound = 1,
-  kNotExecutable,
-  kRedirect,
-  kNoNewPrivs,
-  kSeccomp,
-  kExecve,
-};
-struct ChildFailure {
-  Stage stage;
-  std::int32_t err;
-};
+using Stage = ChildStage;
 
 // Everything the child needs, prepared before fork().
 struct ChildPlan {
   char* const* argv;
   char* const* envp;
-  const char* file;         // argv[0]
-  const char* search_path;  // PATH value
-  char* path_buf;           // execve's filename; its address is in the filter
-  std::size_t path_cap;
+  // The PATH search ran in the parent (path_search.h); a failure is
+  // reported by the child, after the stdio redirection, as when the child
+  // searched itself (stage 0: found).
+  Stage lookup_stage;
+  int lookup_err;
+  const char* path_buf;  // execve's filename; its address is in the filter
   const sock_fprog* prog;
   int stdio[3];
   int report_fd;
-  const sigset_t* old_mask;
-  const struct sigaction* old_actions;  // parallel to kForwardedSignals
+  const SignalForwarding* forwarding;
   // Supervision: load with a listener and send it over sock_fd with msg
   // (whose SCM_RIGHTS slot the child fills in).
   bool supervise;
@@ -87,119 +61,56 @@ struct ChildPlan {
 
 [[noreturn]] void ChildFail(const ChildPlan& plan, Stage stage, int err,
                             int code) {
-  ChildFailure f{stage, err};
-  // May itself be refused once the filter is in; the exit code still tells.
-  ssize_t ignored = write(plan.report_fd, &f, sizeof(f));
-  (void)ignored;
-  _exit(code);
+  runtime::ChildFail(plan.report_fd, stage, err, code);
 }
 
-// dir + "/" + file into buf; false if it does not fit.
-bool JoinPath(char* buf, std::size_t cap, const char* dir, std::size_t dir_len,
-              const char* file) {
-  std::size_t file_len = std::strlen(file);
-  if (dir_len == 0) {  // an empty PATH entry means the current directory
-    dir = ".";
-    dir_len = 1;
-  }
-  if (dir_len + 1 + file_len + 1 > cap) return false;
-  std::memcpy(buf, dir, dir_len);
-  buf[dir_len] = '/';
-  std::memcpy(buf + dir_len + 1, file, file_len + 1);
-  return true;
-}
-
-// 0 if buf names an executable regular file, else the errno execve would
-// most likely give (ENOENT-like: keep searching; EACCES: remember).
-int CheckExecutable(const char* path) {
-  struct stat st;
-  if (stat(path, &st) != 0) return errno;
-  if (!S_ISREG(st.st_mode)) return EACCES;  // execve(2) on a directory
-  if (access(path, X_OK) != 0) return errno;
-  return 0;
-}
-
-// execvp's PATH search (posix/execvpe.c), deciding by stat/access instead of
-// trying execve, which must wait until the filter is in.
-void ResolveProgram(const ChildPlan& plan) {
-  const char* file = plan.file;
-  if (file[0] == '\0') ChildFail(plan, Stage::kNotFound, ENOENT, kExitNotFound);
-  if (std::strchr(file, '/') != nullptr) {
-    std::size_t len = std::strlen(file);
-    if (len + 1 > plan.path_cap) {
-      ChildFail(plan, Stage::kNotFound, ENAMETOOLONG, kExitNotFound);
-    }
-    std::memcpy(plan.path_buf, file, len + 1);
-    int err = CheckExecutable(plan.path_buf);
-    if (err == 0) return;
-    if (err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG) {
-      ChildFail(plan, Stage::kNotFound, err, kExitNotFound);
-    }
-    ChildFail(plan, Stage::kNotExecutable, err, kExitNotExecutable);
-  }
-  int denied = 0;
-  const char* p = plan.search_path;
-  while (true) {
-    const char* end = std::strchr(p, ':');
-    std::size_t len = end ? static_cast<std::size_t>(end - p) : std::strlen(p);
-    if (JoinPath(plan.path_buf, plan.path_cap, p, len, file)) {
-      int err = CheckExecutable(plan.path_buf);
-      if (err == 0) return;
-      // As execvp: EACCES is remembered and the search goes on.
-      if (err == EACCES || err == EPERM) denied = err;
-    }
-    if (!end) break;
-    p = end + 1;
-  }
-  if (denied)
-    ChildFail(plan, Stage::kNotExecutable, denied, kExitNotExecutable);
-  ChildFail(plan, Stage::kNotFound, ENOENT, kExitNotFound);
-}
-
-[[noreturn]] void RunChild(const ChildPlan& plan) {
-  for (std::size_t i = 0; i < std::size(kForwardedSignals); ++i) {
-    sigaction(kForwardedSignals[i], &plan.old_actions[i], nullptr);
-  }
-  sigprocmask(SIG_SETMASK, plan.old_mask, nullptr);
-
-  for (int target = 0; target < 3; ++target) {
-    int fd = plan.stdio[target];
-    if (fd < 0 || fd == target) continue;
-    if (dup2(fd, target) < 0) {
-      ChildFail(plan, Stage::kRedirect, errno, kExitFilterFailed);
-    }
-  }
-
-  ResolveProgram(plan);
-
+// Loads the filter as the very last step before execve (nsjail
+// subproc.cc): from here on, only what the profile allows, plus the
+// launcher's exceptions. Supervised, the listener it returns goes to the
+// parent over the socketpair.
+void LoadFilter(const ChildPlan& plan) {
   // Required to load a filter without CAP_SYS_ADMIN (seccomp(2)); also what
   // libseccomp's seccomp_load() does by default (SCMP_FLTATR_CTL_NNP).
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     ChildFail(plan, Stage::kNoNewPrivs, errno, kExitFilterFailed);
   }
-  // The last step before execve (nsjail subproc.cc): from here on, only
-  // what the profile allows, plus the launcher's execve exception.
-  if (plan.supervise) {
-    long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                      SECCOMP_FILTER_FLAG_NEW_LISTENER |
-                          SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
-                      plan.prog);
-    if (fd < 0 && errno == EINVAL) {  // WAIT_KILLABLE_RECV: Linux >= 5.19
-      fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                   SECCOMP_FILTER_FLAG_NEW_LISTENER, plan.prog);
+  if (!plan.supervise) {
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, plan.prog, 0, 0) != 0) {
+      ChildFail(plan, Stage::kSeccomp, errno, kExitFilterFailed);
     }
-    if (fd < 0) ChildFail(plan, Stage::kSeccomp, errno, kExitFilterFailed);
-    const int listener = static_cast<int>(fd);
-    std::memcpy(CMSG_DATA(CMSG_FIRSTHDR(plan.msg)), &listener,
-                sizeof(listener));
-    // The filter's other exception: exactly this call (arg0, arg1). The
-    // listener is close-on-exec; the copy in flight keeps it alive.
-    if (syscall(SYS_sendmsg, plan.sock_fd, plan.msg, 0) < 0) {
-      _exit(kExitFilterFailed);  // the parent times out and says so
-    }
-  } else if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, plan.prog, 0, 0) != 0) {
-    ChildFail(plan, Stage::kSeccomp, errno, kExitFilterFailed);
+    return;
   }
+  long fd = syscall(
+      SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+      SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+      plan.prog);
+  if (fd < 0 && errno == EINVAL) {  // WAIT_KILLABLE_RECV: Linux >= 5.19
+    fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                 SECCOMP_FILTER_FLAG_NEW_LISTENER, plan.prog);
+  }
+  if (fd < 0) ChildFail(plan, Stage::kSeccomp, errno, kExitFilterFailed);
+  const int listener = static_cast<int>(fd);
+  std::memcpy(CMSG_DATA(CMSG_FIRSTHDR(plan.msg)), &listener, sizeof(listener));
+  // The filter's other exception: exactly this call (arg0, arg1). The
+  // listener is close-on-exec; the copy in flight keeps it alive.
+  if (syscall(SYS_sendmsg, plan.sock_fd, plan.msg, 0) < 0) {
+    _exit(kExitFilterFailed);  // the parent times out and says so
+  }
+}
+
+// Between fork() and execve(): the launcher's signal handling undone, stdio
+// redirected, the PATH search's failure reported (after the redirection,
+// where the launcher always reported it), the filter loaded, the program
+// exec'd.
+[[noreturn]] void RunChild(const ChildPlan& plan) {
+  plan.forwarding->RestoreInChild();
+  RedirectStdio(plan.stdio, plan.report_fd);
+  if (plan.lookup_stage != Stage{}) {
+    ChildFail(plan, plan.lookup_stage, plan.lookup_err,
+              plan.lookup_stage == Stage::kNotFound ? kExitNotFound
+                                                    : kExitNotExecutable);
+  }
+  LoadFilter(plan);
   execve(plan.path_buf, plan.argv, plan.envp);
   int err = errno;
   ChildFail(plan, Stage::kExecve, err,
@@ -208,28 +119,14 @@ void ResolveProgram(const ChildPlan& plan) {
 
 // --- parent side -----------------------------------------------------------
 
-std::string FindPath(const std::vector<std::string>* env) {
-  if (env == nullptr) {
-    const char* p = getenv("PATH");
-    return p ? std::string(p) : std::string(kDefaultPath);
-  }
-  for (const std::string& e : *env) {
-    if (e.starts_with("PATH=")) return e.substr(5);
-  }
-  return std::string(kDefaultPath);
-}
-
 std::string DescribeFailure(const ChildFailure& f, const std::string& program,
+                            const ProgramLookup& lookup,
                             const std::string& path_value) {
   const char* why = std::strerror(f.err);
   switch (f.stage) {
     case Stage::kNotFound:
-      if (program.find('/') != std::string::npos) {
-        return fmt::format("{}: not found: {}", program, why);
-      }
-      return fmt::format("{}: not found in PATH ({})", program, path_value);
     case Stage::kNotExecutable:
-      return fmt::format("{}: cannot execute: {}", program, why);
+      return DescribeLookupFailure(program, lookup, path_value);
     case Stage::kRedirect:
       return fmt::format("redirecting the child's stdio failed: {}", why);
     case Stage::kNoNewPrivs:
@@ -359,120 +256,203 @@ int ReceiveListener(int sock, pid_t pid) {
   return fd;
 }
 
-}  // namespace
+// One LaunchProgram call, as the steps of the design in launch.h. Every
+// member the child reads (arrays, the path buffer, the msghdr, the BPF
+// program) is prepared before fork() and stays put while the child runs:
+// their addresses are in the child's copy of memory, two of them in the
+// filter itself. Not copyable or movable for that reason.
+class Launcher {
+ public:
+  explicit Launcher(const LaunchOptions& options)
+      : options_(options),
+        report_(options.report ? options.report : DefaultReport) {}
+  Launcher(const Launcher&) = delete;
+  Launcher& operator=(const Launcher&) = delete;
+  ~Launcher() { CloseSockets(); }
 
-Result<LaunchResult> LaunchProgram(const LaunchOptions& options) {
-  auto report = options.report ? options.report : DefaultReport;
-  if (options.argv.empty()) {
+  Result<LaunchResult> Run();
+
+ private:
+  Result<void> CheckOptions() const;
+  Result<void> DecideSupervision();
+  void PrepareChildArguments();
+  Result<void> OpenListenerSocket();
+  Result<void> CompileProgram();
+  Result<pid_t> StartChild();
+  void ConnectSupervisor(pid_t pid);
+  void SuperviseUntilExit(pid_t pid);
+  Result<void> Reap(pid_t pid);
+  LaunchResult Collect(pid_t pid);
+  void CloseSockets();
+
+  const LaunchOptions& options_;
+  const std::function<void(std::string_view)> report_;
+  LaunchResult result_;
+  bool supervise_ = false;
+
+  // The child's argv and envp (envp only with options_.env).
+  std::vector<std::string> argv_strings_;
+  std::vector<char*> argv_;
+  std::vector<std::string> env_strings_;
+  std::vector<char*> envp_;
+  // argv[0] on PATH, and execve's filename at the address the filter's
+  // exception names.
+  std::string search_path_;
+  ProgramLookup lookup_;
+  std::vector<char> path_buf_;
+
+  // Supervision: the socketpair and the message the child sends its
+  // listener with.
+  int sock_fds_[2] = {-1, -1};
+  char msg_byte_ = 'L';
+  iovec msg_iov_{&msg_byte_, 1};
+  alignas(cmsghdr) char msg_control_[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg_{};
+
+  // The filter: `verdicts_` as the kernel would answer, `program_` as
+  // loaded (with denials routed to the listener when supervised).
+  std::vector<sock_filter> verdicts_;
+  std::vector<sock_filter> program_;
+  sock_fprog fprog_{};
+
+  FailurePipe pipe_;
+  std::optional<SignalForwarding> forwarding_;
+  std::optional<Supervisor> supervisor_;
+  int status_ = 0;
+  bool reaped_ = false;
+};
+
+Result<LaunchResult> Launcher::Run() {
+  G2S_TRY(CheckOptions());
+  G2S_TRY(DecideSupervision());
+  // All allocation happens from here to fork().
+  PrepareChildArguments();
+  G2S_TRY(OpenListenerSocket());
+  G2S_TRY(CompileProgram());
+  G2S_ASSIGN_OR_RETURN(const pid_t pid, StartChild());
+  ConnectSupervisor(pid);
+  if (supervisor_) {
+    SuperviseUntilExit(pid);
+  } else {
+    pipe_.Read(/*block=*/true);
+  }
+  pipe_.CloseReadEnd();
+  G2S_TRY(Reap(pid));
+  return Collect(pid);
+}
+
+// An empty argv, or a profile whose filter the kernel would not apply here.
+Result<void> Launcher::CheckOptions() const {
+  if (options_.argv.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "no program to run");
   }
   const Arch host = HostArch();
-  if (std::find(options.profile.arches.begin(), options.profile.arches.end(),
-                host) == options.profile.arches.end()) {
-    std::string listed;
-    for (Arch a : options.profile.arches) {
-      listed += fmt::format("{}{}", listed.empty() ? "" : ", ",
-                            GetArchInfo(a).oci_name);
-    }
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "the profile does not cover this machine's architecture "
-                     "{} (it lists: {})",
-                     GetArchInfo(host).oci_name,
-                     listed.empty() ? "none" : listed);
+  const std::vector<Arch>& arches = options_.profile.arches;
+  if (std::find(arches.begin(), arches.end(), host) != arches.end()) return {};
+  std::string listed;
+  for (Arch a : arches) {
+    listed += fmt::format("{}{}", listed.empty() ? "" : ", ",
+                          GetArchInfo(a).oci_name);
   }
-  LaunchResult result;
-  bool supervise = options.denials != DenialHandling::kKernel;
-  if (supervise && !SupervisionAvailable()) {
-    if (options.denials == DenialHandling::kAudit) {
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "the profile does not cover this machine's architecture "
+                   "{} (it lists: {})",
+                   GetArchInfo(host).oci_name,
+                   listed.empty() ? "none" : listed);
+}
+
+// kSupervised falls back to the kernel alone where the kernel cannot
+// supervise; kAudit cannot.
+Result<void> Launcher::DecideSupervision() {
+  supervise_ = options_.denials != DenialHandling::kKernel;
+  if (supervise_ && !SupervisionAvailable()) {
+    if (options_.denials == DenialHandling::kAudit) {
       return MakeError(ErrorCode::kUnsupported,
                        "audit needs seccomp user notification "
                        "(SECCOMP_RET_USER_NOTIF, Linux >= 5.5) and "
                        "pidfd_open, which this kernel does not offer");
     }
-    if (options.verbose) {
-      report(
+    if (options_.verbose) {
+      report_(
           "note: this kernel has no seccomp user notification; denials are "
           "answered by the kernel alone and not recorded");
     }
-    supervise = false;
+    supervise_ = false;
   }
-  result.supervised = supervise;
+  result_.supervised = supervise_;
+  return {};
+}
 
-  // All allocation happens here, before fork().
-  std::vector<std::string> argv_strings = options.argv;
-  std::vector<char*> argv;
-  for (std::string& s : argv_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_strings;
-  std::vector<char*> envp;
-  if (options.env) {
-    env_strings = *options.env;
-    for (std::string& s : env_strings) envp.push_back(s.data());
-    envp.push_back(nullptr);
+void Launcher::PrepareChildArguments() {
+  argv_strings_ = options_.argv;
+  for (std::string& s : argv_strings_) argv_.push_back(s.data());
+  argv_.push_back(nullptr);
+  if (options_.env) {
+    env_strings_ = *options_.env;
+    for (std::string& s : env_strings_) envp_.push_back(s.data());
+    envp_.push_back(nullptr);
   }
-  std::string search_path = FindPath(options.env ? &*options.env : nullptr);
-  std::vector<char> path_buf(PATH_MAX + 1, '\0');
-
-  // The socketpair and the message the child sends its listener with.
-  int sock_fds[2] = {-1, -1};
-  char msg_byte = 'L';
-  iovec msg_iov{&msg_byte, 1};
-  alignas(cmsghdr) char msg_control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  if (supervise) {
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock_fds) != 0) {
-      return MakeError(ErrorCode::kSystem, "socketpair: {}",
-                       std::strerror(errno));
-    }
-    msg.msg_iov = &msg_iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = msg_control;
-    msg.msg_controllen = sizeof(msg_control);
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
+  // argv[0] is searched here, not in the child, so the search may
+  // allocate; a failure is reported by the child (RunChild).
+  search_path_ = SearchPathOf(options_.env ? &*options_.env : nullptr);
+  lookup_ = LookUpProgram(options_.argv[0], search_path_);
+  path_buf_.assign(PATH_MAX + 1, '\0');
+  if (lookup_.status != ProgramLookup::Status::kFound) return;
+  if (lookup_.path.size() < path_buf_.size()) {
+    std::memcpy(path_buf_.data(), lookup_.path.c_str(),
+                lookup_.path.size() + 1);
+  } else {  // cannot happen: stat() took it, so it is below PATH_MAX
+    lookup_ = ProgramLookup{ProgramLookup::Status::kNotFound, "", ENAMETOOLONG};
   }
-  auto close_socks = [&] {
-    for (int& fd : sock_fds) {
-      if (fd >= 0) close(fd);
-      fd = -1;
-    }
-  };
+}
 
-  Profile effective = options.profile;
-  if (options.unknown_enosys) profile::AddEnosysFallbacks(effective);
+// Supervised: the socketpair the child sends its listener over, and the
+// SCM_RIGHTS message (whose fd slot the child fills in).
+Result<void> Launcher::OpenListenerSocket() {
+  if (!supervise_) return {};
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock_fds_) != 0) {
+    return MakeError(ErrorCode::kSystem, "socketpair: {}",
+                     std::strerror(errno));
+  }
+  msg_.msg_iov = &msg_iov_;
+  msg_.msg_iovlen = 1;
+  msg_.msg_control = msg_control_;
+  msg_.msg_controllen = sizeof(msg_control_);
+  cmsghdr* c = CMSG_FIRSTHDR(&msg_);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  return {};
+}
+
+// The profile with the launcher's exceptions, compiled and exported as the
+// kernel takes it, and routed to the listener when supervised.
+Result<void> Launcher::CompileProgram() {
+  Profile effective = options_.profile;
+  if (options_.unknown_enosys) profile::AddEnosysFallbacks(effective);
   effective = WithLauncherExec(
-      effective, reinterpret_cast<std::uintptr_t>(path_buf.data()));
-  if (supervise) {
-    effective = WithLauncherSendmsg(effective, sock_fds[1],
-                                    reinterpret_cast<std::uintptr_t>(&msg));
+      effective, reinterpret_cast<std::uintptr_t>(path_buf_.data()));
+  if (supervise_) {
+    effective = WithLauncherSendmsg(effective, sock_fds_[1],
+                                    reinterpret_cast<std::uintptr_t>(&msg_));
   }
-  Result<Filter> filter = CompileFilter(effective, options.filter_options);
-  if (!filter) {
-    close_socks();
-    return Unexpected(std::move(filter).error());
-  }
-  if (options.verbose) {
-    for (const std::string& note : filter->notes()) {
-      report(fmt::format("note: {}", note));
+  G2S_ASSIGN_OR_RETURN(Filter filter,
+                       CompileFilter(effective, options_.filter_options));
+  if (options_.verbose) {
+    for (const std::string& note : filter.notes()) {
+      report_(fmt::format("note: {}", note));
     }
   }
-  Result<std::vector<sock_filter>> exported = ExportBpf(*filter);
-  if (!exported) {
-    close_socks();
-    return Unexpected(std::move(exported).error());
-  }
-  std::vector<sock_filter> verdicts = std::move(*exported);
+  G2S_ASSIGN_OR_RETURN(verdicts_, ExportBpf(filter));
   const Action::Kind def = effective.default_action.kind;
-  if (options.unknown_enosys && def != Action::Kind::kAllow &&
+  if (options_.unknown_enosys && def != Action::Kind::kAllow &&
       def != Action::Kind::kLog) {
-    verdicts = WithUnknownEnosys(verdicts, effective.arches);
+    verdicts_ = WithUnknownEnosys(verdicts_, effective.arches);
   }
-  std::vector<sock_filter> program = verdicts;
-  if (supervise) {
-    const bool audit = options.denials == DenialHandling::kAudit;
-    program = RouteToListener(verdicts, [audit](std::uint32_t ret) {
+  program_ = verdicts_;
+  if (supervise_) {
+    const bool audit = options_.denials == DenialHandling::kAudit;
+    program_ = RouteToListener(verdicts_, [audit](std::uint32_t ret) {
       const std::uint32_t action = ret & SECCOMP_RET_ACTION_FULL;
       if (audit) {
         return action != SECCOMP_RET_ALLOW && action != SECCOMP_RET_LOG &&
@@ -481,218 +461,202 @@ Result<LaunchResult> LaunchProgram(const LaunchOptions& options) {
       return action == SECCOMP_RET_ERRNO || action == SECCOMP_RET_KILL_PROCESS;
     });
   }
-  if (program.size() > BPF_MAXINSNS) {
-    close_socks();
+  if (program_.size() > BPF_MAXINSNS) {
     return MakeError(ErrorCode::kUnsupported,
                      "the filter has {} BPF instructions; the kernel takes at "
                      "most {}",
-                     program.size(), BPF_MAXINSNS);
+                     program_.size(), BPF_MAXINSNS);
   }
-  sock_fprog fprog{static_cast<unsigned short>(program.size()), program.data()};
+  fprog_ =
+      sock_fprog{static_cast<unsigned short>(program_.size()), program_.data()};
+  return {};
+}
 
-  int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    close_socks();
-    return MakeError(ErrorCode::kSystem, "pipe2: {}", std::strerror(errno));
-  }
-
-  // Forwarding: block the signals across fork() so neither side runs a
-  // handler before it is ready, install the forwarder, then unblock in the
-  // parent once g_child is set; the child restores both.
-  sigset_t forwarded;
-  sigemptyset(&forwarded);
-  for (int s : kForwardedSignals) sigaddset(&forwarded, s);
-  sigset_t old_mask;
-  sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
-  struct sigaction old_actions[std::size(kForwardedSignals)];
-  struct sigaction forward {};
-  forward.sa_handler = ForwardSignal;
-  forward.sa_flags = SA_RESTART;
-  sigemptyset(&forward.sa_mask);
-  for (std::size_t i = 0; i < std::size(kForwardedSignals); ++i) {
-    sigaction(kForwardedSignals[i], &forward, &old_actions[i]);
-  }
-  auto restore_signals = [&] {
-    g_child.store(0);
-    for (std::size_t i = 0; i < std::size(kForwardedSignals); ++i) {
-      sigaction(kForwardedSignals[i], &old_actions[i], nullptr);
-    }
-    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+// The failure pipe, the signal forwarding (child.h), fork(); the child
+// runs RunChild and never returns here.
+Result<pid_t> Launcher::StartChild() {
+  G2S_TRY(pipe_.Open());
+  forwarding_.emplace();
+  const ChildPlan plan{
+      .argv = argv_.data(),
+      .envp = options_.env ? envp_.data() : environ,
+      .lookup_stage = lookup_.status == ProgramLookup::Status::kFound ? Stage{}
+                      : lookup_.status == ProgramLookup::Status::kNotFound
+                          ? Stage::kNotFound
+                          : Stage::kNotExecutable,
+      .lookup_err = lookup_.error,
+      .path_buf = path_buf_.data(),
+      .prog = &fprog_,
+      .stdio = {options_.stdin_fd, options_.stdout_fd, options_.stderr_fd},
+      .report_fd = pipe_.write_fd(),
+      .forwarding = &*forwarding_,
+      .supervise = supervise_,
+      .sock_fd = sock_fds_[1],
+      .msg = &msg_,
   };
-
-  ChildPlan plan{
-      .argv = argv.data(),
-      .envp = options.env ? envp.data() : environ,
-      .file = argv[0],
-      .search_path = search_path.c_str(),
-      .path_buf = path_buf.data(),
-      .path_cap = path_buf.size(),
-      .prog = &fprog,
-      .stdio = {options.stdin_fd, options.stdout_fd, options.stderr_fd},
-      .report_fd = pipe_fds[1],
-      .old_mask = &old_mask,
-      .old_actions = old_actions,
-      .supervise = supervise,
-      .sock_fd = sock_fds[1],
-      .msg = &msg,
-  };
-
   pid_t pid = fork();
   if (pid == 0) RunChild(plan);
   int fork_errno = errno;
-  close(pipe_fds[1]);
-  if (sock_fds[1] >= 0) {
-    close(sock_fds[1]);
-    sock_fds[1] = -1;
+  pipe_.CloseWriteEnd();
+  if (sock_fds_[1] >= 0) {
+    close(sock_fds_[1]);
+    sock_fds_[1] = -1;
   }
   if (pid < 0) {
-    close(pipe_fds[0]);
-    close_socks();
-    restore_signals();
+    pipe_.CloseReadEnd();
+    CloseSockets();
+    forwarding_->Restore();
     return MakeError(ErrorCode::kSystem, "fork: {}", std::strerror(fork_errno));
   }
-  g_child.store(pid);
-  sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+  forwarding_->Start(pid);
+  return pid;
+}
 
-  ChildFailure failure{};
-  std::size_t got = 0;
-  auto read_report = [&](bool block) {
-    // Returns false at EOF (execve succeeded: CLOEXEC) or once complete.
-    while (got < sizeof(failure)) {
-      ssize_t n = read(pipe_fds[0], reinterpret_cast<char*>(&failure) + got,
-                       sizeof(failure) - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && errno == EAGAIN && !block) return true;
-      if (n <= 0) return false;
-      got += static_cast<std::size_t>(n);
-    }
-    return false;
-  };
-
-  int status = 0;
-  bool reaped = false;
-  std::optional<Supervisor> supervisor;
-  if (supervise) {
-    int listener = ReceiveListener(sock_fds[0], pid);
-    close_socks();
-    if (listener < 0) {
-      // The child failed before (or while) loading the filter: the plain
-      // path below reads its report.
-      supervise = false;
-      result.supervised = false;
-    } else {
-      supervisor.emplace(listener, verdicts,
-                         options.denials == DenialHandling::kAudit
-                             ? Supervisor::Mode::kAudit
-                             : Supervisor::Mode::kEnforce,
-                         options.on_denial);
-    }
+// Supervised: the listener from the child. Without it (the child failed
+// before or while loading the filter) the launch goes on unsupervised and
+// the failure pipe says why.
+void Launcher::ConnectSupervisor(pid_t pid) {
+  if (!supervise_) return;
+  int listener = ReceiveListener(sock_fds_[0], pid);
+  CloseSockets();
+  if (listener < 0) {
+    supervise_ = false;
+    result_.supervised = false;
+    return;
   }
-  if (supervisor) {
-    // The failure pipe is read in the same loop: a child that fails after
-    // loading the filter writes its report under the filter, which may
-    // need an answer from us first.
-    fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
-    int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-    bool pipe_open = true;
-    bool listener_open = true;
-    while (true) {
-      pollfd fds[3];
-      nfds_t n = 0;
-      int listener_slot = -1, pipe_slot = -1, pid_slot = -1;
-      if (listener_open) {
-        listener_slot = static_cast<int>(n);
-        fds[n++] = pollfd{supervisor->fd(), POLLIN, 0};
-      }
-      if (pipe_open) {
-        pipe_slot = static_cast<int>(n);
-        fds[n++] = pollfd{pipe_fds[0], POLLIN, 0};
-      }
-      if (pidfd >= 0) {
-        pid_slot = static_cast<int>(n);
-        fds[n++] = pollfd{pidfd, POLLIN, 0};
-      }
-      // Without a pidfd (it failed: out of fds), poll the child's state.
-      int rc = poll(fds, n, pidfd >= 0 ? -1 : 50);
-      if (rc < 0) {
-        if (errno == EINTR) continue;
-        break;
-      }
-      if (listener_slot >= 0) {
-        const short ev = fds[listener_slot].revents;
-        if (ev & POLLIN) {
-          Result<void> handled = supervisor->HandleOne();
-          if (!handled) {
-            report(handled.error().message);
-            supervisor->Close();
-            listener_open = false;
-          }
-        } else if (ev & (POLLHUP | POLLERR | POLLNVAL)) {
-          listener_open = false;  // no filtered task is left
+  supervisor_.emplace(listener, verdicts_,
+                      options_.denials == DenialHandling::kAudit
+                          ? Supervisor::Mode::kAudit
+                          : Supervisor::Mode::kEnforce,
+                      options_.on_denial);
+}
+
+// Answers the listener until the child exits. The failure pipe is read in
+// the same loop: a child that fails after loading the filter writes its
+// report under the filter, which may need an answer from us first.
+void Launcher::SuperviseUntilExit(pid_t pid) {
+  fcntl(pipe_.read_fd(), F_SETFL, O_NONBLOCK);
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  bool pipe_open = true;
+  bool listener_open = true;
+  while (true) {
+    pollfd fds[3];
+    nfds_t n = 0;
+    int listener_slot = -1, pipe_slot = -1, pid_slot = -1;
+    if (listener_open) {
+      listener_slot = static_cast<int>(n);
+      fds[n++] = pollfd{supervisor_->fd(), POLLIN, 0};
+    }
+    if (pipe_open) {
+      pipe_slot = static_cast<int>(n);
+      fds[n++] = pollfd{pipe_.read_fd(), POLLIN, 0};
+    }
+    if (pidfd >= 0) {
+      pid_slot = static_cast<int>(n);
+      fds[n++] = pollfd{pidfd, POLLIN, 0};
+    }
+    // Without a pidfd (it failed: out of fds), poll the child's state.
+    int rc = poll(fds, n, pidfd >= 0 ? -1 : 50);
+    if (rc < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (listener_slot >= 0) {
+      const short ev = fds[listener_slot].revents;
+      if (ev & POLLIN) {
+        Result<void> handled = supervisor_->HandleOne();
+        if (!handled) {
+          report_(handled.error().message);
+          supervisor_->Close();
+          listener_open = false;
         }
-      }
-      if (pipe_slot >= 0 && fds[pipe_slot].revents) {
-        pipe_open = read_report(/*block=*/false);
-      }
-      if (pid_slot >= 0) {
-        if (fds[pid_slot].revents & POLLIN) break;
-      } else if (waitpid(pid, &status, WNOHANG) == pid) {
-        reaped = true;
-        break;
+      } else if (ev & (POLLHUP | POLLERR | POLLNVAL)) {
+        listener_open = false;  // no filtered task is left
       }
     }
-    if (pidfd >= 0) close(pidfd);
-    if (pipe_open) read_report(/*block=*/false);
-  } else {
-    read_report(/*block=*/true);
+    if (pipe_slot >= 0 && fds[pipe_slot].revents) {
+      pipe_open = pipe_.Read(/*block=*/false);
+    }
+    if (pid_slot >= 0) {
+      if (fds[pid_slot].revents & POLLIN) break;
+    } else if (waitpid(pid, &status_, WNOHANG) == pid) {
+      reaped_ = true;
+      break;
+    }
   }
-  close(pipe_fds[0]);
+  if (pidfd >= 0) close(pidfd);
+  if (pipe_open) pipe_.Read(/*block=*/false);
+}
 
+// Waits for the child (unless the supervision loop already did) and stops
+// forwarding signals to it.
+Result<void> Launcher::Reap(pid_t pid) {
   pid_t waited = pid;
-  while (!reaped && (waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+  while (!reaped_ && (waited = waitpid(pid, &status_, 0)) < 0 &&
+         errno == EINTR) {
   }
   int wait_errno = errno;
-  restore_signals();
+  forwarding_->Restore();
   if (waited < 0) {
     return MakeError(ErrorCode::kSystem, "waitpid: {}",
                      std::strerror(wait_errno));
   }
-  if (supervisor) {
-    result.denials = supervisor->denials();
-    auto killed = supervisor->killed_processes().find(pid);
-    if (killed != supervisor->killed_processes().end() && WIFSIGNALED(status) &&
-        WTERMSIG(status) == SIGKILL) {
-      result.killed_by = killed->second;
-    }
-  }
+  return {};
+}
 
-  if (got == sizeof(failure)) {
-    report(DescribeFailure(failure, options.argv[0], search_path));
-  }
-  if (WIFEXITED(status)) {
-    result.exit_code = WEXITSTATUS(status);
-    return result;
-  }
-  if (WIFSIGNALED(status)) {
-    int sig = WTERMSIG(status);
-    if (result.killed_by) {
-      const Denial& d = result.denials[*result.killed_by];
-      report(fmt::format(
-          "{} was killed by the profile's {} action for {} (nr {}) in "
-          "thread {}",
-          options.argv[0], profile::ToString(d.action), d.name, d.nr, d.tid));
-      sig = SIGSYS;  // what the kernel's kill would have given
-    } else if (sig == SIGSYS) {
-      report(fmt::format(
-          "{} was killed by SIGSYS: a syscall was blocked by the seccomp "
-          "profile (the audit log, type=SECCOMP, names it)",
-          options.argv[0]));
+// The exit code as launch.h documents it, what the supervisor recorded, and
+// the report of a failed start or of a profile's kill.
+LaunchResult Launcher::Collect(pid_t pid) {
+  if (supervisor_) {
+    result_.denials = supervisor_->denials();
+    auto killed = supervisor_->killed_processes().find(pid);
+    if (killed != supervisor_->killed_processes().end() &&
+        WIFSIGNALED(status_) && WTERMSIG(status_) == SIGKILL) {
+      result_.killed_by = killed->second;
     }
-    result.exit_code = kExitSignalBase + sig;
-    return result;
   }
-  result.exit_code = kExitSignalBase;
-  return result;
+  const std::string& program = options_.argv[0];
+  if (std::optional<ChildFailure> failure = pipe_.failure()) {
+    report_(DescribeFailure(*failure, program, lookup_, search_path_));
+  }
+  if (WIFEXITED(status_)) {
+    result_.exit_code = WEXITSTATUS(status_);
+    return std::move(result_);
+  }
+  if (!WIFSIGNALED(status_)) {
+    result_.exit_code = kExitSignalBase;
+    return std::move(result_);
+  }
+  int sig = WTERMSIG(status_);
+  if (result_.killed_by) {
+    const Denial& d = result_.denials[*result_.killed_by];
+    report_(fmt::format(
+        "{} was killed by the profile's {} action for {} (nr {}) in "
+        "thread {}",
+        program, profile::ToString(d.action), d.name, d.nr, d.tid));
+    sig = SIGSYS;  // what the kernel's kill would have given
+  } else if (sig == SIGSYS) {
+    report_(fmt::format(
+        "{} was killed by SIGSYS: a syscall was blocked by the seccomp "
+        "profile (the audit log, type=SECCOMP, names it)",
+        program));
+  }
+  result_.exit_code = kExitSignalBase + sig;
+  return std::move(result_);
+}
+
+void Launcher::CloseSockets() {
+  for (int& fd : sock_fds_) {
+    if (fd >= 0) close(fd);
+    fd = -1;
+  }
+}
+
+}  // namespace
+
+Result<LaunchResult> LaunchProgram(const LaunchOptions& options) {
+  Launcher launcher(options);
+  return launcher.Run();
 }
 
 }  // namespace go2seccomp::runtime

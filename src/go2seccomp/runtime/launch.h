@@ -8,16 +8,19 @@
 //
 // Design (nsjail subproc.cc: "the filter should be the last thing before
 // execve"):
-//   - Everything is prepared before fork(): argv/envp arrays, a path buffer,
-//     the filter compiled with libseccomp and exported as a BPF program
-//     (runtime/filter.h). Between fork() and execve() the child makes only
-//     async-signal-safe calls and allocates nothing; it does not call
-//     libseccomp (which allocates) but loads the exported program itself.
+//   - Everything is prepared before fork(): argv/envp arrays, argv[0]
+//     searched on PATH with execvp's rules (runtime/path_search.h) into a
+//     path buffer, the filter compiled with libseccomp and exported as a
+//     BPF program (runtime/filter.h). Between fork() and execve() the child
+//     makes only async-signal-safe calls and allocates nothing
+//     (runtime/child.h); it does not call libseccomp (which allocates) but
+//     loads the exported program itself.
 //   - The child, in order: restores the signal mask and dispositions,
-//     redirects stdio if asked, resolves argv[0] on PATH *before* the filter
-//     (execvp semantics by hand, so the search needs no syscall the profile
-//     lacks), sets PR_SET_NO_NEW_PRIVS, loads the filter with
-//     prctl(PR_SET_SECCOMP) as the very last step, then calls execve().
+//     redirects stdio if asked, reports a failed PATH search (not found,
+//     not executable), sets PR_SET_NO_NEW_PRIVS, loads the filter with
+//     prctl(PR_SET_SECCOMP) as the very last step, then calls execve() on
+//     the path buffer. The search ran outside the filter, so it needs no
+//     syscall the profile lacks.
 //   - The launcher's own execve() runs under the filter. If the profile does
 //     not allow execve, the launcher adds one rule: execve is allowed when
 //     its first argument (the filename pointer) equals the address of the
@@ -30,8 +33,9 @@
 //     by trial (each miss gets the profile's action). Programs that must
 //     exec need execve in their profile; then the launcher adds nothing.
 //   - The parent forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and
-//     SIGUSR2 to the child, waits for it and returns its exit code. Launch()
-//     is not reentrant (one child at a time per process).
+//     SIGUSR2 to the child (runtime/child.h, shared with the tracer), waits
+//     for it and returns its exit code. Launch() is not reentrant (one
+//     child at a time per process, launched or traced).
 //
 //   - Denials (LaunchOptions::denials): by default the kernel answers every
 //     denied call itself and the launcher learns nothing but a SIGSYS death.

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "go2seccomp/base/file_io.h"
+#include "go2seccomp/runtime/path_search.h"
 
 extern char** environ;
 
@@ -20,27 +21,7 @@ namespace go2seccomp::runtime {
 namespace {
 
 bool IsExecutableFile(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-         ::access(path.c_str(), X_OK) == 0;
-}
-
-// execvp's search by hand (qemu opens its PROG argument as a path; it does
-// not search PATH itself). Empty when not found.
-std::string FindOnPath(const std::string& name) {
-  if (name.find('/') != std::string::npos) return name;
-  const char* env = std::getenv("PATH");
-  const std::string_view path = env != nullptr ? env : "/bin:/usr/bin";
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    std::size_t end = path.find(':', start);
-    if (end == std::string_view::npos) end = path.size();
-    std::string dir(path.substr(start, end - start));
-    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (IsExecutableFile(candidate)) return candidate;
-    start = end + 1;
-  }
-  return {};
+  return ExecutableError(path) == 0;
 }
 
 // A log file that disappears with the trace (and if we crash: it lives in
@@ -123,7 +104,9 @@ Result<QemuTraceResult> TraceUnderQemu(const QemuTraceOptions& options) {
   const std::string qemu_name =
       options.qemu.empty() ? DefaultQemuName(options.guest).value_or("")
                            : options.qemu;
-  out.qemu = FindOnPath(qemu_name);
+  // qemu opens its PROG argument as a path; it does not search PATH
+  // itself, so both are searched here.
+  out.qemu = FindOnPath(qemu_name).value_or("");
   if (out.qemu.empty() || !IsExecutableFile(out.qemu)) {
     return MakeError(ErrorCode::kNotFound,
                      "{} is not installed (no executable {} on PATH), so "
@@ -132,7 +115,7 @@ Result<QemuTraceResult> TraceUnderQemu(const QemuTraceOptions& options) {
                      "PATH",
                      qemu_name, qemu_name, GetArchInfo(options.guest).name);
   }
-  const std::string prog = FindOnPath(options.argv[0]);
+  const std::string prog = FindOnPath(options.argv[0]).value_or("");
   if (prog.empty() || !IsExecutableFile(prog)) {
     const bool exists = !prog.empty() && ::access(prog.c_str(), F_OK) == 0;
     out.exit_code = exists ? kExitNotExecutable : kExitNotFound;

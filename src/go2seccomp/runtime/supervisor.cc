@@ -104,6 +104,18 @@ std::optional<Arch> ArchFromAudit(std::uint32_t audit_arch) {
 
 }  // namespace
 
+bool LeavesDenialsToKernel(const profile::Profile& profile) {
+  auto kernel_only = [](const profile::Action& a) {
+    return a.kind == profile::Action::Kind::kTrap ||
+           a.kind == profile::Action::Kind::kKillThread;
+  };
+  if (kernel_only(profile.default_action)) return true;
+  for (const profile::Rule& r : profile.rules) {
+    if (kernel_only(r.action)) return true;
+  }
+  return false;
+}
+
 std::uint64_t StackPointerFromProcSyscall(std::string_view text) {
   // "nr arg0 arg1 arg2 arg3 arg4 arg5 sp pc" while in a syscall;
   // "-1 sp pc" when blocked outside one; "running" otherwise

@@ -144,6 +144,14 @@ class Supervisor {
   std::map<pid_t, std::size_t> killed_;
 };
 
+// Whether `profile` has verdicts a supervised launch still leaves to the
+// kernel: SCMP_ACT_TRAP and SCMP_ACT_KILL_THREAD, in its default action or
+// a rule. They are never routed to the listener (see the header comment:
+// the program's own SIGSYS handler reads the kernel's siginfo, and one
+// thread's death cannot be brought about from outside), so such a denial
+// leaves no record; a caller can then point to audit mode instead.
+bool LeavesDenialsToKernel(const profile::Profile& profile);
+
 // Parses one /proc/PID/syscall text ("nr a0 .. a5 sp pc"); the stack pointer
 // or 0. Exposed for tests.
 std::uint64_t StackPointerFromProcSyscall(std::string_view text);

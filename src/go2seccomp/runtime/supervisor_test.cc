@@ -51,6 +51,33 @@ TEST(ProcParsersTest, MappingFromProcMaps) {
   EXPECT_EQ(MappingFromProcMaps(maps, 0x10).start, 0u);  // nowhere
 }
 
+// Trap and kill-thread are never routed to the listener, wherever they are
+// in the profile; the verdicts the supervisor answers do not count.
+TEST(LeavesDenialsToKernelTest, TrapAndKillThreadOnly) {
+  Profile p;
+  p.arches = {Arch::kX86_64};
+  p.default_action = Action::Errno();
+  p.rules = {profile::Rule::Make({"read"}, Action::Allow())};
+  EXPECT_FALSE(LeavesDenialsToKernel(p));  // errno default
+  for (Action routed : {Action::KillProcess(), Action::Errno(EACCES),
+                        Action::Log(), Action::Allow()}) {
+    SCOPED_TRACE(profile::ToString(routed));
+    Profile q = p;
+    q.default_action = routed;
+    q.rules.push_back(profile::Rule::Make({"getppid"}, routed));
+    EXPECT_FALSE(LeavesDenialsToKernel(q));
+  }
+  for (Action kernel : {Action::Trap(), Action::KillThread()}) {
+    SCOPED_TRACE(profile::ToString(kernel));
+    Profile by_default = p;
+    by_default.default_action = kernel;
+    EXPECT_TRUE(LeavesDenialsToKernel(by_default));
+    Profile by_rule = p;
+    by_rule.rules.push_back(profile::Rule::Make({"getppid"}, kernel));
+    EXPECT_TRUE(LeavesDenialsToKernel(by_rule));
+  }
+}
+
 // The sendmsg exception lets exactly the launcher's call through and keeps
 // the profile's answer for every other sendmsg.
 TEST(WithLauncherSendmsgTest, OnlyTheLaunchersCall) {

@@ -7,7 +7,6 @@
 #include <linux/audit.h>
 #include <signal.h>
 #include <sys/ptrace.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -15,7 +14,6 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -29,6 +27,8 @@
 #include "go2seccomp/profile/allowance.h"
 #include "go2seccomp/profile/builder.h"
 #include "go2seccomp/profile/groups.h"
+#include "go2seccomp/runtime/child.h"
+#include "go2seccomp/runtime/path_search.h"
 #include "go2seccomp/syscalls/table.h"
 
 extern char** environ;
@@ -45,31 +45,9 @@ constexpr unsigned kPtraceOptions = PTRACE_O_TRACESYSGOOD |
                                     PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
 constexpr int kSyscallTrap = SIGTRAP | 0x80;  // PTRACE_O_TRACESYSGOOD
 
-// The same set as the launcher (launch.cc).
-constexpr int kForwardedSignals[] = {SIGINT,  SIGTERM, SIGHUP,
-                                     SIGQUIT, SIGUSR1, SIGUSR2};
-// glibc's execvp default when PATH is unset (posix/execvpe.c).
-constexpr std::string_view kDefaultPath = "/bin:/usr/bin";
 constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
-// The traced program's first process; read by the signal handler.
-std::atomic<pid_t> g_tracee{0};
-static_assert(std::atomic<pid_t>::is_always_lock_free);
-
-void ForwardSignal(int sig) {
-  pid_t pid = g_tracee.load();
-  if (pid > 0) kill(pid, sig);
-}
-
 // --- starting the program --------------------------------------------------
-
-// What the child reports through the CLOEXEC pipe when it fails before or
-// at execve. Nothing arrives when execve succeeds.
-enum class Stage : std::int32_t { kRedirect = 1, kExecve };
-struct ChildFailure {
-  Stage stage;
-  std::int32_t err;
-};
 
 struct ChildPlan {
   const char* path;
@@ -77,55 +55,21 @@ struct ChildPlan {
   char* const* envp;
   int stdio[3];
   int report_fd;
-  const sigset_t* old_mask;
-  const struct sigaction* old_actions;  // parallel to kForwardedSignals
+  const SignalForwarding* forwarding;
 };
 
-// Async-signal-safe only: no allocation between fork() and execve().
+// Async-signal-safe only: no allocation between fork() and execve()
+// (child.h).
 [[noreturn]] void RunChild(const ChildPlan& plan) {
-  for (std::size_t i = 0; i < std::size(kForwardedSignals); ++i) {
-    sigaction(kForwardedSignals[i], &plan.old_actions[i], nullptr);
-  }
-  sigprocmask(SIG_SETMASK, plan.old_mask, nullptr);
-  for (int target = 0; target < 3; ++target) {
-    int fd = plan.stdio[target];
-    if (fd < 0 || fd == target) continue;
-    if (dup2(fd, target) < 0) {
-      ChildFailure f{Stage::kRedirect, errno};
-      ssize_t ignored = write(plan.report_fd, &f, sizeof(f));
-      (void)ignored;
-      _exit(kExitFilterFailed);
-    }
-  }
+  plan.forwarding->RestoreInChild();
+  RedirectStdio(plan.stdio, plan.report_fd);
   // Wait here until the tracer has attached (PTRACE_SEIZE) and sends
   // SIGCONT (strace's startup_child does the same).
   kill(getpid(), SIGSTOP);
   execve(plan.path, plan.argv, plan.envp);
-  ChildFailure f{Stage::kExecve, errno};
-  ssize_t ignored = write(plan.report_fd, &f, sizeof(f));
-  (void)ignored;
-  _exit(f.err == ENOENT ? kExitNotFound : kExitNotExecutable);
-}
-
-std::string FindPath(const std::vector<std::string>* env) {
-  if (env == nullptr) {
-    const char* p = getenv("PATH");
-    return p ? std::string(p) : std::string(kDefaultPath);
-  }
-  for (const std::string& e : *env) {
-    if (e.starts_with("PATH=")) return e.substr(5);
-  }
-  return std::string(kDefaultPath);
-}
-
-// 0 if `path` names an executable regular file, else the errno execve would
-// most likely give.
-int CheckExecutable(const std::string& path) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) return errno;
-  if (!S_ISREG(st.st_mode)) return EACCES;
-  if (access(path.c_str(), X_OK) != 0) return errno;
-  return 0;
+  const int err = errno;
+  ChildFail(plan.report_fd, ChildStage::kExecve, err,
+            err == ENOENT ? kExitNotFound : kExitNotExecutable);
 }
 
 struct Resolved {
@@ -134,64 +78,40 @@ struct Resolved {
   std::string failure;
 };
 
-// execvp's PATH search (posix/execvpe.c): EACCES is remembered and the
-// search goes on. Runs in the parent, so it may allocate.
+// The PATH search (path_search.h) runs in the parent, so it may allocate.
 Resolved ResolveProgram(const std::string& file,
                         const std::string& search_path) {
   Resolved r;
-  auto fail = [&](int code, std::string why) {
-    r.exit_code = code;
-    r.failure = std::move(why);
-    return r;
-  };
   if (file.empty()) {
-    return fail(kExitNotFound, "empty program name: not found");
+    r.exit_code = kExitNotFound;
+    r.failure = "empty program name: not found";
+    return r;
   }
-  if (file.find('/') != std::string::npos) {
-    int err = CheckExecutable(file);
-    if (err == 0) {
-      r.path = file;
+  ProgramLookup lookup = LookUpProgram(file, search_path);
+  switch (lookup.status) {
+    case ProgramLookup::Status::kFound:
+      r.path = std::move(lookup.path);
       return r;
-    }
-    if (err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG) {
-      return fail(kExitNotFound,
-                  fmt::format("{}: not found: {}", file, std::strerror(err)));
-    }
-    return fail(kExitNotExecutable, fmt::format("{}: cannot execute: {}", file,
-                                                std::strerror(err)));
+    case ProgramLookup::Status::kNotFound:
+      r.exit_code = kExitNotFound;
+      break;
+    case ProgramLookup::Status::kNotExecutable:
+      r.exit_code = kExitNotExecutable;
+      break;
   }
-  int denied = 0;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t end = search_path.find(':', start);
-    std::string dir = search_path.substr(
-        start, end == std::string::npos ? std::string::npos : end - start);
-    if (dir.empty()) dir = ".";  // an empty entry is the current directory
-    std::string candidate = dir + "/" + file;
-    int err = CheckExecutable(candidate);
-    if (err == 0) {
-      r.path = candidate;
-      return r;
-    }
-    if (err == EACCES || err == EPERM) denied = err;
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  if (denied) {
-    return fail(kExitNotExecutable, fmt::format("{}: cannot execute: {}", file,
-                                                std::strerror(denied)));
-  }
-  return fail(kExitNotFound,
-              fmt::format("{}: not found in PATH ({})", file, search_path));
+  r.failure = DescribeLookupFailure(file, lookup, search_path);
+  return r;
 }
 
 std::string DescribeFailure(const ChildFailure& f, const std::string& path) {
   const char* why = std::strerror(f.err);
   switch (f.stage) {
-    case Stage::kRedirect:
+    case ChildStage::kRedirect:
       return fmt::format("redirecting the child's stdio failed: {}", why);
-    case Stage::kExecve:
+    case ChildStage::kExecve:
       return fmt::format("{}: execve failed: {}", path, why);
+    default:  // the tracer's child reports no other stage
+      break;
   }
   return "child setup failed";
 }
@@ -446,7 +366,7 @@ void Tracer::OnDied(pid_t tid, int status) {
   if (tid == main_) {
     out_->exit_code = WIFEXITED(status) ? WEXITSTATUS(status)
                                         : kExitSignalBase + WTERMSIG(status);
-    g_tracee.store(0);
+    SignalForwarding::Stop();
   }
 }
 
@@ -656,7 +576,7 @@ Result<TraceResult> TraceProgram(const TraceOptions& options) {
     return MakeError(ErrorCode::kInvalidArgument, "no program to trace");
   }
   TraceResult result;
-  std::string search_path = FindPath(options.env ? &*options.env : nullptr);
+  std::string search_path = SearchPathOf(options.env ? &*options.env : nullptr);
   Resolved resolved = ResolveProgram(options.argv[0], search_path);
   if (resolved.path.empty()) {
     result.exit_code = resolved.exit_code;
@@ -677,67 +597,35 @@ Result<TraceResult> TraceProgram(const TraceOptions& options) {
     envp.push_back(nullptr);
   }
 
-  int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    return MakeError(ErrorCode::kSystem, "pipe2: {}", std::strerror(errno));
-  }
-
-  // Forwarding, as in the launcher: block across fork(), unblock in the
-  // parent once g_tracee is set; the child restores mask and handlers.
-  sigset_t forwarded;
-  sigemptyset(&forwarded);
-  for (int s : kForwardedSignals) sigaddset(&forwarded, s);
-  sigset_t old_mask;
-  sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
-  struct sigaction old_actions[std::size(kForwardedSignals)];
-  struct sigaction forward {};
-  forward.sa_handler = ForwardSignal;
-  forward.sa_flags = SA_RESTART;
-  sigemptyset(&forward.sa_mask);
-  for (std::size_t i = 0; i < std::size(kForwardedSignals); ++i) {
-    sigaction(kForwardedSignals[i], &forward, &old_actions[i]);
-  }
-  auto restore_signals = [&] {
-    g_tracee.store(0);
-    for (std::size_t i = 0; i < std::size(kForwardedSignals); ++i) {
-      sigaction(kForwardedSignals[i], &old_actions[i], nullptr);
-    }
-    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-  };
-
+  FailurePipe pipe;
+  G2S_TRY(pipe.Open());
+  // Forwarding, as in the launcher (child.h).
+  SignalForwarding forwarding;
   ChildPlan plan{
       .path = resolved.path.c_str(),
       .argv = argv.data(),
       .envp = options.env ? envp.data() : environ,
       .stdio = {options.stdin_fd, options.stdout_fd, options.stderr_fd},
-      .report_fd = pipe_fds[1],
-      .old_mask = &old_mask,
-      .old_actions = old_actions,
+      .report_fd = pipe.write_fd(),
+      .forwarding = &forwarding,
   };
 
   pid_t pid = fork();
   if (pid == 0) RunChild(plan);
   int fork_errno = errno;
-  close(pipe_fds[1]);
+  pipe.CloseWriteEnd();
   if (pid < 0) {
-    close(pipe_fds[0]);
-    restore_signals();
+    pipe.CloseReadEnd();
+    forwarding.Restore();
     return MakeError(ErrorCode::kSystem, "fork: {}", std::strerror(fork_errno));
   }
-  g_tracee.store(pid);
-  sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+  forwarding.Start(pid);
 
-  auto read_failure = [&](ChildFailure* f) {
-    std::size_t got = 0;
-    while (got < sizeof(*f)) {
-      ssize_t n =
-          read(pipe_fds[0], reinterpret_cast<char*>(f) + got, sizeof(*f) - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      got += static_cast<std::size_t>(n);
-    }
-    close(pipe_fds[0]);
-    return got == sizeof(*f);
+  // The child's report, if it failed before its program started.
+  auto read_failure = [&]() -> std::optional<ChildFailure> {
+    pipe.Read(/*block=*/true);
+    pipe.CloseReadEnd();
+    return pipe.failure();
   };
   auto exit_code_of = [](int status) {
     return WIFEXITED(status) ? WEXITSTATUS(status)
@@ -752,20 +640,19 @@ Result<TraceResult> TraceProgram(const TraceOptions& options) {
   } while (waited < 0 && errno == EINTR);
   if (waited < 0 || !WIFSTOPPED(status)) {
     int wait_errno = errno;
-    restore_signals();
+    forwarding.Restore();
     if (waited < 0) {
-      close(pipe_fds[0]);
+      pipe.CloseReadEnd();
       return MakeError(ErrorCode::kSystem, "waitpid: {}",
                        std::strerror(wait_errno));
     }
-    ChildFailure f{};
+    std::optional<ChildFailure> f = read_failure();
     result.exit_code = exit_code_of(status);
-    result.failure = read_failure(&f)
-                         ? DescribeFailure(f, resolved.path)
-                         : fmt::format(
-                               "the child died before it was traced "
-                               "(wait status {:#x})",
-                               status);
+    result.failure = f ? DescribeFailure(*f, resolved.path)
+                       : fmt::format(
+                             "the child died before it was traced "
+                             "(wait status {:#x})",
+                             status);
     return result;
   }
   if (ptrace(PTRACE_SEIZE, pid, nullptr,
@@ -775,8 +662,8 @@ Result<TraceResult> TraceProgram(const TraceOptions& options) {
     kill(pid, SIGKILL);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    close(pipe_fds[0]);
-    restore_signals();
+    pipe.CloseReadEnd();
+    forwarding.Restore();
     return MakeError(ErrorCode::kSystem,
                      "ptrace(PTRACE_SEIZE) of the child failed: {} (ptrace "
                      "may be forbidden here: kernel.yama.ptrace_scope, a "
@@ -788,17 +675,16 @@ Result<TraceResult> TraceProgram(const TraceOptions& options) {
   result.used_syscall_info = !options.force_register_fallback;
   Tracer tracer(pid, result.used_syscall_info, &result);
   Result<void> ran = tracer.Run();
-  restore_signals();
+  forwarding.Restore();
   if (!ran) {
     kill(pid, SIGKILL);  // the others die with us (PTRACE_O_EXITKILL)
-    close(pipe_fds[0]);
+    pipe.CloseReadEnd();
     return Unexpected(std::move(ran).error());
   }
   tracer.Finish();
-  ChildFailure f{};
-  if (read_failure(&f)) {
+  if (std::optional<ChildFailure> f = read_failure()) {
     result.started = false;
-    result.failure = DescribeFailure(f, resolved.path);
+    result.failure = DescribeFailure(*f, resolved.path);
   } else if (!result.started) {
     result.failure = "the program did not start";
   }

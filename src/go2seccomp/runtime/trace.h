@@ -54,8 +54,9 @@
 //     or 128 + n when killed by signal n.
 //   - Waiting uses waitpid(-1, __WALL | __WNOTHREAD): only children and
 //     tracees of the calling thread. Call TraceProgram from a thread that
-//     has no other children it waits for. Not reentrant (one trace at a
-//     time per process: the signal forwarding uses a global).
+//     has no other children it waits for. Not reentrant (one trace or
+//     launch at a time per process: the signal forwarding, runtime/child.h,
+//     uses a global).
 //
 // Syscall numbers are named with OUR tables (syscalls/table.h) for the arch
 // each stop reports; numbers the table does not know (x32 calls, numbers
