@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/common/files.h"
 #include "tests/common/process_util.h"
 
 namespace go2seccomp {
@@ -157,8 +158,8 @@ INSTANTIATE_TEST_SUITE_P(
         // The child is the 386 hello fixture: its i386 syscalls are judged
         // by the same filter, so its analysis is merged in (--with).
         Case{"execproc",
-             {G2S_FIXTURE_DIR "/386/hello"},
-             {G2S_FIXTURE_DIR "/386/hello"},
+             {test_util::Fixture("hello", "386")},
+             {test_util::Fixture("hello", "386")},
              "ran"},
         Case{"filecopy", {"@/src.txt", "@/dst.txt"}, {}, "copied 100000 bytes"},
         Case{"rawsys", {}, {}, "true"}),

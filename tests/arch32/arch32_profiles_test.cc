@@ -12,16 +12,17 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "tests/common/files.h"
 #include "tests/common/process_util.h"
+#include "tests/common/profiles.h"
+#include "tests/common/tables.h"
 
 namespace go2seccomp {
 namespace {
@@ -47,14 +48,9 @@ Analysis Analyze(const std::string& variant, const std::string& name,
   EXPECT_TRUE(r.exited_ok()) << r.out << r.err;
   Analysis a;
   a.output = r.out + r.err;
-  std::ifstream in(out);
-  a.json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (a.json.is_object() && a.json.contains("syscalls")) {
-    for (const auto& rule : a.json["syscalls"]) {
-      if (rule.value("action", "") != "SCMP_ACT_ALLOW") continue;
-      for (const auto& n : rule["names"]) a.names.insert(n.get<std::string>());
-    }
-  }
+  a.json = nlohmann::json::parse(test_util::ReadFile(out), nullptr,
+                                 /*allow_exceptions=*/false);
+  a.names = test_util::AllowedNamesIn(out);
   return a;
 }
 
@@ -137,12 +133,12 @@ TEST(Arch32Classic, DefaultRuntimeAddsTheHostArch) {
     RunResult r =
         RunProgram({G2S_CLI, Fixture("hello", variant), out.string()});
     ASSERT_TRUE(r.exited_ok()) << r.out << r.err;
-    std::ifstream in(out);
-    const auto j = nlohmann::json::parse(in, nullptr, false);
+    const auto j =
+        nlohmann::json::parse(test_util::ReadFile(out), nullptr, false);
     ASSERT_TRUE(j.is_object());
     EXPECT_EQ(j["architectures"], arches) << variant;
-    std::set<std::string> names;
-    for (const auto& n : j["syscalls"][0]["names"]) names.insert(n);
+    const std::set<std::string> names =
+        test_util::AllowedNames(test_util::ReadProfile(out)).unconditional;
     EXPECT_TRUE(names.count("newfstatat")) << variant;  // runc init's
     EXPECT_TRUE(names.count("write")) << variant;       // the program's
   }
@@ -150,25 +146,17 @@ TEST(Arch32Classic, DefaultRuntimeAddsTheHostArch) {
 
 // The table: (arch, name) -> the side that has it.
 std::map<std::pair<std::string, std::string>, std::string> LoadTable() {
-  std::ifstream in(std::string(G2S_SOURCE_DIR) +
-                   "/tests/testdata/arch32_differences.tsv");
-  EXPECT_TRUE(in);
+  const fs::path path =
+      std::string(G2S_SOURCE_DIR) + "/tests/testdata/arch32_differences.tsv";
+  const std::vector<test_util::TsvRow> table = test_util::ReadTsv(path);
+  EXPECT_FALSE(table.empty()) << path;
   std::map<std::pair<std::string, std::string>, std::string> rows;
-  std::string line;
-  bool header = true;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    if (header) {
-      header = false;
-      continue;
-    }
-    std::stringstream ss(line);
-    std::string arch, name, only_on, reason;
-    std::getline(ss, arch, '\t');
-    std::getline(ss, name, '\t');
-    std::getline(ss, only_on, '\t');
-    std::getline(ss, reason, '\t');
-    EXPECT_FALSE(reason.empty()) << line;
+  for (const test_util::TsvRow& row : table) {
+    const std::string& arch = row.at("arch");
+    const std::string& name = row.at("name");
+    const std::string& only_on = row.at("only_on");
+    const std::string line = arch + "\t" + name + "\t" + only_on;
+    EXPECT_FALSE(row.at("reason").empty()) << line;
     EXPECT_TRUE(only_on == "amd64" || only_on == arch) << line;
     EXPECT_TRUE(rows.emplace(std::pair{arch, name}, only_on).second)
         << "duplicate row: " << line;

@@ -17,6 +17,8 @@
 #include "go2seccomp/runtime/filter.h"
 #include "go2seccomp/syscalls/table.h"
 #include "tests/cli/cli_util.h"
+#include "tests/common/files.h"
+#include "tests/common/profiles.h"
 
 namespace go2seccomp {
 namespace {
@@ -75,10 +77,8 @@ std::map<std::string, Explained> ExplainAll(const std::string& bin) {
 class Bpf {
  public:
   explicit Bpf(const std::string& profile_path) {
-    auto p =
-        profile::ParseOciJson(test_util::ReadFile(profile_path), profile_path);
-    EXPECT_TRUE(p) << p.error().message;
-    auto f = runtime::CompileFilter(*p, runtime::FilterOptions{});
+    const profile::Profile p = test_util::ReadProfile(profile_path);
+    auto f = runtime::CompileFilter(p, runtime::FilterOptions{});
     EXPECT_TRUE(f) << f.error().message;
     auto prog = runtime::ExportBpf(*f);
     EXPECT_TRUE(prog);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tests/cli/cli_util.h"
+#include "tests/common/files.h"
 
 namespace go2seccomp {
 namespace {

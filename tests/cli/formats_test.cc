@@ -21,6 +21,7 @@
 #include "go2seccomp/runtime/filter.h"
 #include "go2seccomp/syscalls/table.h"
 #include "tests/cli/cli_util.h"
+#include "tests/common/files.h"
 #if G2S_HAVE_LIBYAML
 #include "tests/cli/yaml_json.h"
 #endif

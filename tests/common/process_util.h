@@ -1,6 +1,13 @@
 // Helpers for tests that run real programs: spawning with captured output,
-// checking whether seccomp/ptrace work here, tracing with strace, and where
-// the Go fixture programs are.
+// shell commands, the go2seccomp CLI (whose path the caller passes:
+// G2S_CLI), checking whether seccomp/ptrace work here, and tracing with
+// strace.
+//
+//   RunResult r = test_util::RunProgram({"true"});
+//   RunResult c = test_util::RunCli(G2S_CLI, {"explain", bin});
+//   CommandOutput o = test_util::RunCommand("readelf -SW " + path);
+//
+// Part of go2seccomp::test_support (tests/common/CMakeLists.txt).
 #ifndef GO2SECCOMP_TESTS_COMMON_PROCESS_UTIL_H_
 #define GO2SECCOMP_TESTS_COMMON_PROCESS_UTIL_H_
 
@@ -11,13 +18,6 @@
 #include <vector>
 
 namespace go2seccomp::test_util {
-
-// A Go fixture program built by tests/GoFixtures.cmake:
-// G2S_FIXTURE_DIR "/<variant>/<name>" (variants: amd64, amd64-pie,
-// amd64-stripped, amd64-cgo, arm64, 386, arm).
-inline std::string Fixture(std::string_view name, std::string_view variant = "amd64") {
-  return std::string(G2S_FIXTURE_DIR) + "/" + std::string(variant) + "/" + std::string(name);
-}
 
 struct RunResult {
   int status = -1;  // wait status
@@ -30,9 +30,34 @@ struct RunResult {
 // Runs argv (PATH search) in `dir` (empty: current directory) with stdin
 // from /dev/null; captures stdout/stderr.
 RunResult RunProgram(const std::vector<std::string>& argv,
-              const std::filesystem::path& dir = {});
+                     const std::filesystem::path& dir = {});
 
-std::string ReadFile(const std::filesystem::path& path);
+// Runs `cli args...` (cli: the go2seccomp binary, G2S_CLI) like RunProgram.
+RunResult RunCli(std::string_view cli, std::vector<std::string> args);
+
+// Where Spawn connects the child's standard streams and where it runs; an
+// empty path leaves that stream (or the directory) the test's own.
+struct SpawnOptions {
+  std::filesystem::path stdin_path;
+  std::filesystem::path stdout_path;  // created or truncated
+  std::filesystem::path stderr_path;  // created or truncated
+  std::filesystem::path dir;
+};
+// Runs argv (PATH search) and waits; its wait status, or -1 if it could
+// not be started.
+int Spawn(const std::vector<std::string>& argv, const SpawnOptions& options);
+
+struct CommandOutput {
+  int exit_status = -1;  // -1 if the command could not be run
+  std::string out;       // stdout
+};
+// Runs `command` through /bin/sh; stderr is discarded. `input`, if given, is
+// written to the command's stdin (through a temporary file).
+CommandOutput RunCommand(const std::string& command,
+                         const std::string* input = nullptr);
+
+// "go" on PATH, or the value of $G2S_GO.
+std::string GoTool();
 
 // Whether this kernel lets us load a seccomp filter (a forked child tries).
 bool SeccompAvailable();
@@ -47,34 +72,35 @@ bool StraceAvailable();
 std::set<std::string> StraceOwnSyscalls(const std::vector<std::string>& argv,
                                         const std::filesystem::path& workdir);
 
-// A fresh temporary directory, removed by the destructor.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+// Every syscall name `strace -f` records for argv, in all its processes and
+// across their execs, minus the traced program's own first execve.
+// strace's log and the program's stdout/stderr are `dir`/strace.log,
+// trace.out and trace.err. Numbers strace cannot name ("syscall_0x1c8") get
+// our table's name for HostArch(), else "nr:<n>" if keep_unknown (else they
+// are left out).
+struct StraceRun {
+  int status = -1;  // strace's wait status
+  std::set<std::string> names;
 };
+StraceRun StraceAllSyscalls(const std::vector<std::string>& argv,
+                            const std::filesystem::path& dir,
+                            bool keep_unknown);
 
 }  // namespace go2seccomp::test_util
 
 #define G2S_REQUIRE_SECCOMP()                                                  \
   do {                                                                         \
-    if (!::go2seccomp::test_util::SeccompAvailable()) {                          \
+    if (!::go2seccomp::test_util::SeccompAvailable()) {                        \
       GTEST_SKIP() << "seccomp filters cannot be loaded here (PR_SET_SECCOMP " \
                       "failed: container or kernel)";                          \
     }                                                                          \
   } while (false)
 
-#define G2S_REQUIRE_STRACE()                                               \
-  do {                                                                     \
-    if (!::go2seccomp::test_util::StraceAvailable()) {                       \
-      GTEST_SKIP() << "strace is missing or ptrace is not allowed here";   \
-    }                                                                      \
+#define G2S_REQUIRE_STRACE()                                             \
+  do {                                                                   \
+    if (!::go2seccomp::test_util::StraceAvailable()) {                   \
+      GTEST_SKIP() << "strace is missing or ptrace is not allowed here"; \
+    }                                                                    \
   } while (false)
 
 #endif  // GO2SECCOMP_TESTS_COMMON_PROCESS_UTIL_H_
@@ -94,9 +120,9 @@ class TempDir {
 #endif
 #endif
 #ifdef G2S_UNDER_ASAN
-#define G2S_SKIP_UNDER_ASAN()                                                \
-  GTEST_SKIP() << "sanitizer build: ASan's runtime needs syscalls (mmap, "   \
-                  "sigaltstack) the filter under test denies; this test "    \
+#define G2S_SKIP_UNDER_ASAN()                                              \
+  GTEST_SKIP() << "sanitizer build: ASan's runtime needs syscalls (mmap, " \
+                  "sigaltstack) the filter under test denies; this test "  \
                   "runs in the normal build"
 #else
 #define G2S_SKIP_UNDER_ASAN() \

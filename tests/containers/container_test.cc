@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/common/files.h"
 #include "tests/common/process_util.h"
 
 namespace go2seccomp {
@@ -59,8 +60,7 @@ class ContainerTest : public ::testing::TestWithParam<std::string> {
     if (!Found("runc")) GTEST_SKIP() << "`runc spec` makes the base config";
     rootfs_ = tmp_.path() / "rootfs";
     fs::create_directories(rootfs_);
-    fs::copy_file(std::string(G2S_FIXTURE_DIR) + "/amd64/hello",
-                  rootfs_ / "hello");
+    fs::copy_file(test_util::Fixture("hello", "amd64"), rootfs_ / "hello");
     RunResult spec =
         RunProgram({"runc", "spec", "--bundle", tmp_.path().string()});
     ASSERT_TRUE(spec.exited_ok()) << spec.err;
@@ -124,9 +124,8 @@ class ContainerTest : public ::testing::TestWithParam<std::string> {
   // `go2seccomp hello P.json --runtime R`, parsed.
   nlohmann::json Profile(const std::string& preset) {
     const fs::path out = tmp_.path() / ("profile-" + preset + ".json");
-    RunResult r =
-        RunProgram({G2S_CLI, std::string(G2S_FIXTURE_DIR) + "/amd64/hello",
-                    out.string(), "--runtime", preset, "-q"});
+    RunResult r = RunProgram({G2S_CLI, test_util::Fixture("hello", "amd64"),
+                              out.string(), "--runtime", preset, "-q"});
     EXPECT_TRUE(r.exited_ok()) << r.err;
     std::ifstream in(out);
     nlohmann::json p = nlohmann::json::parse(in, nullptr, false);

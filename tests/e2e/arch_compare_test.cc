@@ -7,15 +7,16 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "tests/common/files.h"
 #include "tests/common/process_util.h"
+#include "tests/common/profiles.h"
+#include "tests/common/tables.h"
 
 namespace go2seccomp {
 namespace {
@@ -30,25 +31,13 @@ struct Row {
 };
 
 std::vector<Row> LoadTable() {
-  std::ifstream in(std::string(G2S_SOURCE_DIR) + "/tests/testdata/arch_differences.tsv");
   std::vector<Row> rows;
-  std::string line;
-  bool header = true;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    if (header) {
-      header = false;
-      continue;
-    }
-    std::stringstream ss(line);
-    std::string name, only, lo, hi;
-    std::getline(ss, name, '\t');
-    std::getline(ss, only, '\t');
-    std::getline(ss, lo, '\t');
-    std::getline(ss, hi, '\t');
-    Row r{name, only};
-    if (lo != "-") r.go_min = std::stoi(lo.substr(2));
-    if (hi != "-") r.go_max = std::stoi(hi.substr(2));
+  for (const test_util::TsvRow& t :
+       test_util::ReadTsv(std::string(G2S_SOURCE_DIR) +
+                          "/tests/testdata/arch_differences.tsv")) {
+    Row r{t.at("name"), t.at("only_on")};
+    if (t.at("go_min") != "-") r.go_min = std::stoi(t.at("go_min").substr(2));
+    if (t.at("go_max") != "-") r.go_max = std::stoi(t.at("go_max").substr(2));
     rows.push_back(r);
   }
   return rows;
@@ -61,13 +50,7 @@ std::set<std::string> ProfileNames(const std::string& bin, const fs::path& out,
   EXPECT_EQ(r.err.find("finding"), std::string::npos) << r.err;
   std::smatch m;
   if (std::regex_search(r.out, m, std::regex(R"(go1\.(\d+))"))) *go_version = m[1];
-  std::ifstream in(out);
-  auto j = nlohmann::json::parse(in, nullptr, false);
-  std::set<std::string> names;
-  if (j.is_object()) {
-    for (const auto& n : j["syscalls"][0]["names"]) names.insert(n.get<std::string>());
-  }
-  return names;
+  return test_util::AllowedNames(test_util::ReadProfile(out)).unconditional;
 }
 
 // Differences between the two profiles that the table does not explain.
@@ -97,8 +80,10 @@ TEST(ArchCompare, FixturesAgreeModuloTheTable) {
   TempDir tmp;
   for (const char* name : {"hello", "mkdir", "httpsrv", "execproc", "filecopy", "rawsys"}) {
     std::string va, vb;
-    auto a = ProfileNames(std::string(G2S_FIXTURE_DIR) + "/amd64/" + name, tmp.path() / "a.json", &va);
-    auto b = ProfileNames(std::string(G2S_FIXTURE_DIR) + "/arm64/" + name, tmp.path() / "b.json", &vb);
+    auto a = ProfileNames(test_util::Fixture(name, "amd64"),
+                          tmp.path() / "a.json", &va);
+    auto b = ProfileNames(test_util::Fixture(name, "arm64"),
+                          tmp.path() / "b.json", &vb);
     ASSERT_EQ(va, vb);
     EXPECT_EQ(Unexplained(a, b, std::stoi(va), table), "") << name;
     // The table is not vacuous here: Go 1.19 has both kinds of difference.
@@ -108,17 +93,20 @@ TEST(ArchCompare, FixturesAgreeModuloTheTable) {
 }
 
 TEST(ArchCompare, CorpusEsbuildAgreesModuloTheTable) {
-  const char* corpus = std::getenv("G2S_CORPUS_DIR");
-  if (corpus == nullptr) GTEST_SKIP() << "set G2S_CORPUS_DIR to a fetched ../shared/corpus";
+  const std::optional<std::string> corpus = test_util::CorpusDir();
+  if (!corpus)
+    GTEST_SKIP() << "set G2S_CORPUS_DIR to a fetched ../shared/corpus";
   const auto table = LoadTable();
   TempDir tmp;
   int pairs = 0;
-  for (const auto& e : fs::directory_iterator(fs::path(corpus) / "npm")) {
+  for (const auto& e : fs::directory_iterator(fs::path(*corpus) / "npm")) {
     const std::string dir = e.path().filename().string();
     std::smatch m;
     if (!std::regex_match(dir, m, std::regex(R"(esbuild-linux-arm64-(.*))"))) continue;
-    fs::path amd = fs::path(corpus) / "npm" / ("esbuild-linux-x64-" + m[1].str());
-    if (!fs::exists(amd)) amd = fs::path(corpus) / "npm" / ("esbuild-linux-64-" + m[1].str());
+    fs::path amd =
+        fs::path(*corpus) / "npm" / ("esbuild-linux-x64-" + m[1].str());
+    if (!fs::exists(amd))
+      amd = fs::path(*corpus) / "npm" / ("esbuild-linux-64-" + m[1].str());
     if (!fs::exists(amd)) continue;
     std::string va, vb;
     auto a = ProfileNames((amd / "package/bin/esbuild").string(), tmp.path() / "a.json", &va);

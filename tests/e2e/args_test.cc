@@ -7,13 +7,14 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "go2seccomp/profile/bpf_eval.h"
 #include "go2seccomp/profile/oci_json.h"
 #include "go2seccomp/runtime/filter.h"
 #include "go2seccomp/syscalls/table.h"
+#include "tests/common/files.h"
 #include "tests/common/process_util.h"
+#include "tests/common/profiles.h"
 
 namespace go2seccomp {
 namespace {
@@ -28,12 +29,7 @@ using test_util::TempDir;
 profile::Profile ArgsProfile(const std::string& bin, const fs::path& out) {
   RunResult r = RunProgram({G2S_CLI, bin, out.string(), "--args", "--runtime", "none"});
   EXPECT_TRUE(r.exited_ok()) << r.err;
-  std::ifstream in(out);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto p = profile::ParseOciJson(ss.str(), out.string());
-  EXPECT_TRUE(p) << (p ? "" : p.error().message);
-  return p ? *p : profile::Profile{};
+  return test_util::ReadProfile(out);
 }
 
 class Evaluator {

@@ -13,14 +13,13 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "go2seccomp/base/error.h"
+#include "tests/common/files.h"
 #include "tests/common/process_util.h"
 
 namespace go2seccomp {
@@ -44,20 +43,7 @@ constexpr int kUnsupported = 6;
 // 0x64)", "byte 18" or "is 51 bytes".
 constexpr const char* kOffsetRegex = "0x[0-9a-f]+|byte [0-9]+|[0-9]+ bytes";
 
-std::vector<std::uint8_t> ReadBytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void WriteBytes(const fs::path& p, const std::vector<std::uint8_t>& b) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(b.data()),
-            static_cast<std::streamsize>(b.size()));
-}
-
-void WriteText(const fs::path& p, const std::string& s) {
-  std::ofstream(p, std::ios::trunc) << s;
-}
+using test_util::WriteFile;
 
 std::uint64_t Le(const std::vector<std::uint8_t>& b, std::size_t at, int n) {
   std::uint64_t v = 0;
@@ -91,7 +77,7 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> FindSection(
 class BadInputTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    hello_ = fs::path(G2S_FIXTURE_DIR) / "amd64" / "hello";
+    hello_ = test_util::Fixture("hello");
     ASSERT_TRUE(fs::exists(hello_)) << hello_;
     // The temporary directory must be reachable by the unprivileged user
     // of the permission cases.
@@ -136,10 +122,11 @@ class BadInputTest : public ::testing::Test {
   // A copy of hello with `edit` applied.
   fs::path Patched(const std::string& name,
                    void (*edit)(std::vector<std::uint8_t>*)) const {
-    std::vector<std::uint8_t> b = ReadBytes(hello_);
+    std::vector<std::uint8_t> b;
+    EXPECT_TRUE(test_util::ReadFile(hello_, &b)) << hello_;
     edit(&b);
     const fs::path p = dir() / name;
-    WriteBytes(p, b);
+    WriteFile(p, b);
     return p;
   }
 
@@ -148,7 +135,8 @@ class BadInputTest : public ::testing::Test {
 };
 
 TEST_F(BadInputTest, TruncatedElfAtSeveralCutPoints) {
-  const std::vector<std::uint8_t> whole = ReadBytes(hello_);
+  std::vector<std::uint8_t> whole;
+  ASSERT_TRUE(test_util::ReadFile(hello_, &whole)) << hello_;
   const std::size_t n = whole.size();
   // Inside e_ident, the ELF header, the program headers, the first
   // segment, the middle, and just short of the section headers at the end.
@@ -157,8 +145,8 @@ TEST_F(BadInputTest, TruncatedElfAtSeveralCutPoints) {
         std::size_t{70000}, n / 2, n - 1}) {
     SCOPED_TRACE(cut);
     const fs::path p = dir() / ("cut-" + std::to_string(cut));
-    WriteBytes(p, std::vector<std::uint8_t>(
-                      whole.begin(), whole.begin() + static_cast<long>(cut)));
+    WriteFile(p, std::vector<std::uint8_t>(
+                     whole.begin(), whole.begin() + static_cast<long>(cut)));
     RunResult r = AnalyzeFails(p, kMalformed);
     EXPECT_THAT(r.err, ContainsRegex(kOffsetRegex));
   }
@@ -166,11 +154,11 @@ TEST_F(BadInputTest, TruncatedElfAtSeveralCutPoints) {
 
 TEST_F(BadInputTest, EmptyAndTextFilesAreNotElf) {
   const fs::path empty = dir() / "empty";
-  WriteText(empty, "");
+  WriteFile(empty, "");
   EXPECT_THAT(AnalyzeFails(empty, kMalformed).err,
               HasSubstr("not an ELF file (empty input)"));
   const fs::path text = dir() / "script.sh";
-  WriteText(text, "#!/bin/sh\necho hello\n");
+  WriteFile(text, "#!/bin/sh\necho hello\n");
   EXPECT_THAT(AnalyzeFails(text, kMalformed).err,
               HasSubstr("not an ELF file (magic 23 21 2f 62 at offset 0"));
 }
@@ -197,9 +185,7 @@ TEST_F(BadInputTest, NonGoElfSaysSoAndIsAnalysedAsC) {
   ASSERT_EQ(r.exit_code(), 0) << r.err;
   EXPECT_THAT(r.out + r.err,
               HasSubstr(c_prog.string() + ": not Go; analysed as C"));
-  std::ifstream in(out());
-  const std::string json{std::istreambuf_iterator<char>(in),
-                         std::istreambuf_iterator<char>()};
+  const std::string json = test_util::ReadFile(out());
   // true(1) exits through glibc's _exit: exit_group reached from its code.
   EXPECT_THAT(json, HasSubstr("\"exit_group\""));
   EXPECT_THAT(json, HasSubstr("SCMP_ARCH_X86_64"));
@@ -329,9 +315,9 @@ TEST_F(BadInputTest, OutputNotWritable) {
 }
 
 TEST_F(BadInputTest, FailedAnalysisLeavesAnExistingProfileAlone) {
-  WriteText(out(), "old\n");
+  WriteFile(out(), "old\n");
   const fs::path text = dir() / "not-elf";
-  WriteText(text, "hello\n");
+  WriteFile(text, "hello\n");
   RunResult r = Cli({text.string(), out().string()});
   EXPECT_EQ(r.exit_code(), kMalformed) << r.err;
   EXPECT_EQ(test_util::ReadFile(out()), "old\n");
@@ -352,7 +338,7 @@ class BadProfileTest : public BadInputTest {
 
 TEST_F(BadProfileTest, UnknownSyscallName) {
   const fs::path p = dir() / "typo.json";
-  WriteText(p, R"({"defaultAction": "SCMP_ACT_ERRNO",
+  WriteFile(p, R"({"defaultAction": "SCMP_ACT_ERRNO",
   "syscalls": [{"names": ["read", "raed"], "action": "SCMP_ACT_ALLOW"}]})");
   RunResult r = Exec(p);
   EXPECT_EQ(r.exit_code(), kUsage) << r.err;
@@ -362,7 +348,7 @@ TEST_F(BadProfileTest, UnknownSyscallName) {
 
 TEST_F(BadProfileTest, UnknownAction) {
   const fs::path p = dir() / "action.json";
-  WriteText(p, R"({"defaultAction": "SCMP_ACT_ERRNO",
+  WriteFile(p, R"({"defaultAction": "SCMP_ACT_ERRNO",
   "syscalls": [{"names": ["read"], "action": "SCMP_ACT_FOO"}]})");
   RunResult r = Exec(p);
   EXPECT_EQ(r.exit_code(), kUsage) << r.err;
@@ -371,7 +357,7 @@ TEST_F(BadProfileTest, UnknownAction) {
       HasSubstr(p.string() +
                 ": syscalls[0].action: unknown action \"SCMP_ACT_FOO\""));
 
-  WriteText(p, R"({"defaultAction": "SCMP_ACT_BOGUS"})");
+  WriteFile(p, R"({"defaultAction": "SCMP_ACT_BOGUS"})");
   r = Exec(p);
   EXPECT_EQ(r.exit_code(), kUsage) << r.err;
   EXPECT_THAT(r.err, HasSubstr(p.string() + ": defaultAction"));
@@ -379,7 +365,7 @@ TEST_F(BadProfileTest, UnknownAction) {
 
 TEST_F(BadProfileTest, MalformedJsonHasAPosition) {
   const fs::path p = dir() / "broken.json";
-  WriteText(p,
+  WriteFile(p,
             "{\n  \"defaultAction\": \"SCMP_ACT_ERRNO\",\n  \"syscalls\": [\n");
   RunResult r = Exec(p);
   EXPECT_EQ(r.exit_code(), kMalformed) << r.err;
@@ -387,7 +373,7 @@ TEST_F(BadProfileTest, MalformedJsonHasAPosition) {
               AllOf(HasSubstr(p.string() + ": JSON syntax error at line"),
                     ContainsRegex("byte [0-9]+")));
   // A number no double holds (found by oci_json_fuzzer).
-  WriteText(p, R"({"defaultAction": "SCMP_ACT_ERRNO", "x": 1e999})");
+  WriteFile(p, R"({"defaultAction": "SCMP_ACT_ERRNO", "x": 1e999})");
   r = Exec(p);
   EXPECT_EQ(r.exit_code(), kMalformed) << r.err;
   EXPECT_THAT(r.err, HasSubstr(p.string() + ": invalid JSON: number overflow"));

@@ -15,7 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "tests/common/files.h"
 #include "tests/common/process_util.h"
+#include "tests/common/profiles.h"
 
 namespace go2seccomp {
 namespace {
@@ -26,6 +28,7 @@ namespace fs = std::filesystem;
 using test_util::RunProgram;
 using test_util::RunResult;
 using test_util::TempDir;
+using test_util::Missing;
 
 const std::string kCli = G2S_CLI;
 
@@ -42,24 +45,11 @@ Profile Analyze(const std::string& bin, const fs::path& out,
   RunResult r = RunProgram(argv);
   EXPECT_TRUE(r.exited_ok()) << r.err;
   Profile p;
-  std::ifstream in(out);
-  p.json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  EXPECT_FALSE(p.json.is_discarded()) << test_util::ReadFile(out);
-  if (p.json.is_object() && p.json.contains("syscalls")) {
-    for (const auto& rule : p.json["syscalls"]) {
-      if (rule.value("action", "") != "SCMP_ACT_ALLOW") continue;
-      for (const auto& n : rule["names"]) p.allowed.insert(n.get<std::string>());
-    }
-  }
+  const std::string text = test_util::ReadFile(out);
+  p.json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  EXPECT_FALSE(p.json.is_discarded()) << text;
+  p.allowed = test_util::AllowedNamesIn(out);
   return p;
-}
-
-std::string Missing(const std::set<std::string>& observed, const std::set<std::string>& allowed) {
-  std::string s;
-  for (const std::string& n : observed) {
-    if (!allowed.count(n)) s += n + " ";
-  }
-  return s;
 }
 
 TEST(FixtureProfiles, ClassicShapeAndAlwaysAllowed) {
@@ -152,16 +142,23 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"mkdir", {"@/made"}, {"mkdirat"}, "created"},
         Case{"httpsrv",
              {},
-             {"socket", "bind", "listen", "accept4", "connect", "setsockopt", "getsockname",
-              "getpeername", "epoll_ctl", "epoll_pwait"},
+             {"socket", "bind", "listen", "accept4", "connect", "setsockopt",
+              "getsockname", "getpeername", "epoll_ctl", "epoll_pwait"},
              "hello /gopher"},
         // os/exec of a child; the child is the hello fixture, a subset of
         // the parent's runtime (ExecChildCoveredWithWith checks --with).
-        Case{"execproc", {G2S_FIXTURE_DIR "/amd64/hello"},
-             {"execve", "wait4", "waitid", "pipe2", "clone"}, "ran"},
-        Case{"filecopy", {"@/src.txt", "@/dst.txt"}, {"openat", "fsync", "copy_file_range"},
+        Case{"execproc",
+             {test_util::Fixture("hello", "amd64")},
+             {"execve", "wait4", "waitid", "pipe2", "clone"},
+             "ran"},
+        Case{"filecopy",
+             {"@/src.txt", "@/dst.txt"},
+             {"openat", "fsync", "copy_file_range"},
              "copied 100000 bytes"},
-        Case{"rawsys", {}, {"getpid", "getppid", "getuid", "geteuid", "clock_gettime"}, "true"}),
+        Case{"rawsys",
+             {},
+             {"getpid", "getppid", "getuid", "geteuid", "clock_gettime"},
+             "true"}),
     [](const auto& param_info) { return param_info.param.name; });
 
 // A Go program that runs another program: seccomp filters survive execve,

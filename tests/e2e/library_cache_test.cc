@@ -12,6 +12,7 @@
 
 #include "go2seccomp/analysis/native_cache.h"
 #include "go2seccomp/base/file_io.h"
+#include "tests/common/files.h"
 #include "tests/common/process_util.h"
 
 namespace go2seccomp {

@@ -5,14 +5,15 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <regex>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "tests/common/files.h"
 #include "tests/common/process_util.h"
+#include "tests/common/profiles.h"
 
 namespace go2seccomp {
 namespace {
@@ -21,26 +22,8 @@ namespace fs = std::filesystem;
 using test_util::RunProgram;
 using test_util::RunResult;
 using test_util::TempDir;
-
-std::set<std::string> Allowed(const fs::path& profile) {
-  std::ifstream in(profile);
-  auto j = nlohmann::json::parse(in, nullptr, false);
-  std::set<std::string> out;
-  if (!j.is_object()) return out;
-  for (const auto& rule : j["syscalls"]) {
-    if (rule.value("action", "") != "SCMP_ACT_ALLOW") continue;
-    for (const auto& n : rule["names"]) out.insert(n.get<std::string>());
-  }
-  return out;
-}
-
-std::string Missing(const std::set<std::string>& observed, const std::set<std::string>& allowed) {
-  std::string s;
-  for (const std::string& n : observed) {
-    if (!allowed.count(n)) s += n + " ";
-  }
-  return s;
-}
+using test_util::AllowedNamesIn;
+using test_util::Missing;
 
 struct Prog {
   std::string name;
@@ -64,7 +47,7 @@ TEST_P(NativeTest, ProfileCoversStraceAndRuns) {
   RunResult r = RunProgram({G2S_CLI, p.argv[0], prof.string(), "--runtime", "none"});
   ASSERT_TRUE(r.exited_ok()) << r.err;
   EXPECT_NE(r.out.find("libc.so.6"), std::string::npos) << r.out;  // C side analysed
-  const auto allowed = Allowed(prof);
+  const auto allowed = AllowedNamesIn(prof);
   if (test_util::StraceAvailable()) {
     TempDir work;
     const auto observed = test_util::StraceOwnSyscalls(Expand(p.argv, work.path()), work.path());
@@ -82,10 +65,13 @@ TEST_P(NativeTest, ProfileCoversStraceAndRuns) {
 
 INSTANTIATE_TEST_SUITE_P(
     Programs, NativeTest,
-    ::testing::Values(
-        Prog{"cgonet", {G2S_FIXTURE_DIR "/amd64-cgo/cgonet"}, "resolved true hi"},
-        Prog{"cgouser", {G2S_FIXTURE_DIR "/amd64-cgo/cgouser"}, "user true true"},
-        Prog{"libcprog", {G2S_LIBCPROG, "@"}, "ok 1"}),
+    ::testing::Values(Prog{"cgonet",
+                           {test_util::Fixture("cgonet", "amd64-cgo")},
+                           "resolved true hi"},
+                      Prog{"cgouser",
+                           {test_util::Fixture("cgouser", "amd64-cgo")},
+                           "user true true"},
+                      Prog{"libcprog", {G2S_LIBCPROG, "@"}, "ok 1"}),
     [](const auto& param_info) { return param_info.param.name; });
 
 // The C program's own libc calls are in its profile by call graph, and
@@ -95,7 +81,7 @@ TEST(NativeFacts, CProgramSyscallsFollowItsCalls) {
   const fs::path prof = tmp.path() / "p.json";
   RunResult r = RunProgram({G2S_CLI, G2S_LIBCPROG, prof.string(), "--runtime", "none"});
   ASSERT_TRUE(r.exited_ok()) << r.err;
-  const auto allowed = Allowed(prof);
+  const auto allowed = AllowedNamesIn(prof);
   // glibc 2.36's mkdir on x86_64 is mkdir(2) itself; gettid comes from
   // syscall(SYS_gettid) in the program, through libc's syscall() wrapper
   // reached over the PLT.
@@ -116,8 +102,7 @@ TEST(NativeFacts, CProgramSyscallsFollowItsCalls) {
 // nsswitch.conf (Debian 12: "passwd: files systemd", "hosts: files dns")
 // is not in its analysis, while cgouser, which looks up users, has it.
 TEST(NativeFacts, NssModulesFollowTheDatabasesLookedUp) {
-  std::ifstream conf("/etc/nsswitch.conf");
-  std::string text((std::istreambuf_iterator<char>(conf)), std::istreambuf_iterator<char>());
+  const std::string text = test_util::ReadFile("/etc/nsswitch.conf");
   auto line = [&](const std::string& db) {
     const auto at = text.find("\n" + db + ":");
     return at == std::string::npos ? std::string() : text.substr(at + 1, text.find('\n', at + 1) - at - 1);
@@ -129,8 +114,9 @@ TEST(NativeFacts, NssModulesFollowTheDatabasesLookedUp) {
   }
   TempDir tmp;
   for (const auto& [prog, wants] : {std::pair{"cgonet", false}, std::pair{"cgouser", true}}) {
-    RunResult r = RunProgram({G2S_CLI, "--no-cache", G2S_FIXTURE_DIR "/amd64-cgo/" + std::string(prog),
-                              (tmp.path() / "p.json").string(), "--runtime", "none"});
+    RunResult r = RunProgram(
+        {G2S_CLI, "--no-cache", test_util::Fixture(prog, "amd64-cgo"),
+         (tmp.path() / "p.json").string(), "--runtime", "none"});
     ASSERT_TRUE(r.exited_ok()) << r.err;
     EXPECT_EQ(r.out.find("libnss_systemd.so.2") != std::string::npos, wants) << prog << r.out;
   }
@@ -166,7 +152,7 @@ TEST(NativeFacts, LibraryChainThroughRunpathAndSyscallWrapper) {
   ASSERT_TRUE(r.exited_ok()) << r.err;
   EXPECT_NE(r.out.find((app / "lib" / "libdepb.so").string()), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(" 0 findings"), std::string::npos) << r.out << r.err;
-  const auto allowed = Allowed(prof);
+  const auto allowed = AllowedNamesIn(prof);
   EXPECT_TRUE(allowed.count("kcmp")) << "syscall(SYS_kcmp) in libdepb.so is not in the profile";
   EXPECT_FALSE(allowed.count("ptrace"));
   if (!test_util::SeccompAvailable()) return;
@@ -184,8 +170,9 @@ TEST(NativeFacts, LibraryChainThroughRunpathAndSyscallWrapper) {
 TEST(NativeFacts, ExternallyLinkedPieKeepsItsData) {
   TempDir tmp;
   const fs::path prof = tmp.path() / "p.json";
-  RunResult r = RunProgram({G2S_CLI, G2S_FIXTURE_DIR "/amd64-cgo/execproc-extpie",
-                            prof.string(), "--runtime", "none"});
+  RunResult r =
+      RunProgram({G2S_CLI, test_util::Fixture("execproc-extpie", "amd64-cgo"),
+                  prof.string(), "--runtime", "none"});
   ASSERT_TRUE(r.exited_ok()) << r.err;
   EXPECT_EQ(r.err.find("finding"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("functions: "), std::string::npos) << r.out;
@@ -198,8 +185,9 @@ TEST(NativeFacts, RootWithoutLibrariesFallsBack) {
   TempDir tmp;
   fs::create_directories(tmp.path() / "root");
   const fs::path prof = tmp.path() / "p.json";
-  RunResult r = RunProgram({G2S_CLI, G2S_FIXTURE_DIR "/amd64-cgo/cgouser", prof.string(),
-                            "--runtime", "none", "--root", (tmp.path() / "root").string()});
+  RunResult r = RunProgram({G2S_CLI, test_util::Fixture("cgouser", "amd64-cgo"),
+                            prof.string(), "--runtime", "none", "--root",
+                            (tmp.path() / "root").string()});
   ASSERT_TRUE(r.exited_ok()) << r.err;
   EXPECT_NE(r.err.find("not found"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("dynamic-loader-startup"), std::string::npos) << r.out;

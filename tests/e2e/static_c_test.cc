@@ -19,7 +19,9 @@
 #include <vector>
 
 #include "go2seccomp/syscalls/table.h"
+#include "tests/common/files.h"
 #include "tests/common/process_util.h"
+#include "tests/common/profiles.h"
 
 namespace go2seccomp {
 namespace {
@@ -30,28 +32,10 @@ using test_util::ReadFile;
 using test_util::RunProgram;
 using test_util::RunResult;
 using test_util::TempDir;
+using test_util::AllowedNamesIn;
+using test_util::Missing;
 
 const std::string kCli = G2S_CLI;
-
-std::set<std::string> AllowedNames(const fs::path& profile) {
-  auto j = nlohmann::json::parse(ReadFile(profile), nullptr, false);
-  std::set<std::string> out;
-  if (!j.is_object()) return out;
-  for (const auto& rule : j["syscalls"]) {
-    if (rule.value("action", "") != "SCMP_ACT_ALLOW") continue;
-    for (const auto& n : rule["names"]) out.insert(n.get<std::string>());
-  }
-  return out;
-}
-
-std::string Missing(const std::set<std::string>& observed,
-                    const std::set<std::string>& allowed) {
-  std::string s;
-  for (const std::string& n : observed) {
-    if (!allowed.count(n)) s += n + " ";
-  }
-  return s;
-}
 
 // Writes a profile that allows `names` only (and nothing on other arches).
 void WriteNamesProfile(const fs::path& path, const std::set<std::string>& names,
@@ -106,7 +90,7 @@ TEST_P(StaticCgoTest, ProfileCoversTraceAndRuns) {
   TempDir tmp;
   const fs::path prof = tmp.path() / "p.json";
   Analyze(bin, prof);
-  const auto allowed = AllowedNames(prof);
+  const auto allowed = AllowedNamesIn(prof);
   // What the program does, by ptrace: everything must be in the profile.
   TempDir work;
   const fs::path observed_prof = tmp.path() / "observed.json";
@@ -115,7 +99,7 @@ TEST_P(StaticCgoTest, ProfileCoversTraceAndRuns) {
                            work.path());
   if (t.exited_ok()) {
     EXPECT_NE(t.out.find(p.expect), std::string::npos) << t.out << t.err;
-    const auto observed = AllowedNames(observed_prof);
+    const auto observed = AllowedNamesIn(observed_prof);
     ASSERT_GT(observed.size(), 10u);
     EXPECT_EQ(Missing(observed, allowed), "") << "traced, not in the profile";
   } else {
@@ -167,7 +151,7 @@ TEST(StaticCgoFacts, GlibcStartupAndDlopenFinding) {
   TempDir tmp;
   RunResult r = Analyze(bin, tmp.path() / "p.json");
   EXPECT_NE(r.err.find("dlopen is reachable"), std::string::npos) << r.err;
-  const auto allowed = AllowedNames(tmp.path() / "p.json");
+  const auto allowed = AllowedNamesIn(tmp.path() / "p.json");
   // What glibc 2.36's static start-up makes before main (strace of this
   // fixture): __libc_setup_tls's brk for the TLS block and arch_prctl
   // (ARCH_SET_FS); the thread's set_tid_address, set_robust_list and rseq
@@ -211,7 +195,7 @@ TEST(StaticCgoArm64, ProfileCoversQemuStrace) {
   TempDir tmp;
   const fs::path prof = tmp.path() / "p.json";
   Analyze(bin, prof);
-  const auto allowed = AllowedNames(prof);
+  const auto allowed = AllowedNamesIn(prof);
   const fs::path log = tmp.path() / "qemu.log";
   RunResult r = RunProgram({"qemu-aarch64", "-D", log.string(), "-strace", bin,
                             tmp.path().string()});

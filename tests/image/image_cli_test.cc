@@ -10,7 +10,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "tests/common/files.h"
 #include "tests/common/process_util.h"
+#include "tests/common/profiles.h"
 
 namespace go2seccomp {
 namespace {
@@ -74,13 +76,12 @@ class ImageCliTest : public ::testing::Test {
     return RunProgram(argv);
   }
 
+  // Every name the profile's rules mention, whatever they do with it.
   std::set<std::string> Names(const fs::path& profile) {
-    std::ifstream in(profile);
-    nlohmann::json p = nlohmann::json::parse(in, nullptr, false);
-    std::set<std::string> out;
-    for (const auto& rule : p["syscalls"]) {
-      for (const auto& n : rule["names"]) out.insert(n.get<std::string>());
-    }
+    const test_util::AllowedSyscalls names =
+        test_util::AllowedNames(test_util::ReadProfile(profile));
+    std::set<std::string> out = names.All();
+    out.insert(names.denied.begin(), names.denied.end());
     return out;
   }
 

@@ -16,6 +16,7 @@
 #include "go2seccomp/base/arch.h"
 #include "go2seccomp/runtime/launch.h"
 #include "go2seccomp/syscalls/table.h"
+#include "tests/common/files.h"
 #include "tests/common/process_util.h"
 
 namespace go2seccomp {

@@ -3,17 +3,13 @@
 //
 // Profiles of "exactly what a program uses" are made the way minijail's
 // generate_seccomp_policy.py makes them: trace the program with
-// `strace -f -qq -e trace=all`, map the names through our syscall table,
+// `strace -f -qq`, map the names through our syscall table,
 // add the always-allowed group. The traced run's own execve is left out:
 // the launcher's execve exception covers it, and leaving it out is what lets
 // the tests show that the confined program itself cannot exec.
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <spawn.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -23,9 +19,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,8 +30,8 @@
 #include "go2seccomp/profile/oci_json.h"
 #include "go2seccomp/runtime/launch.h"
 #include "go2seccomp/syscalls/table.h"
-
-extern char** environ;
+#include "tests/common/files.h"
+#include "tests/common/process_util.h"
 
 namespace go2seccomp {
 namespace {
@@ -51,87 +45,30 @@ namespace fs = std::filesystem;
 
 constexpr int kSigsysExit = runtime::kExitSignalBase + SIGSYS;  // 159
 
-std::string FixturePath(std::string_view name) {
-  std::string variant = HostArch() == Arch::kArm64 ? "arm64" : "amd64";
-  return fmt::format("{}/{}/{}", G2S_FIXTURE_DIR, variant, name);
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test_util::HostFixture;
+using test_util::ReadFile;
 
 // Runs argv with stdout/stderr to files; returns the wait status.
 int Spawn(const std::vector<std::string>& argv, const fs::path& out,
           const fs::path& err) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<char*> args;
-  std::vector<std::string> copy = argv;
-  for (std::string& a : copy) args.push_back(a.data());
-  args.push_back(nullptr);
-  pid_t pid;
-  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return -1;
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return status;
+  test_util::SpawnOptions options;
+  options.stdout_path = out;
+  options.stderr_path = err;
+  return test_util::Spawn(argv, options);
 }
 
-// Whether this kernel lets an unprivileged process load a filter
-// (Chromium bpf_tests.h: skip, do not fail, where seccomp is unavailable).
-bool SeccompAvailable() {
-  static const bool available = [] {
-    pid_t pid = fork();
-    if (pid == 0) {
-      sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-      sock_fprog prog{1, &allow};
-      if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(1);
-      if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0) {
-        _exit(1);
-      }
-      _exit(0);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  }();
-  return available;
-}
-
-#define REQUIRE_SECCOMP()                                             \
-  do {                                                                \
-    if (!SeccompAvailable()) {                                        \
-      GTEST_SKIP() << "seccomp filters cannot be loaded here "        \
-                      "(PR_SET_SECCOMP failed; container or kernel)"; \
-    }                                                                 \
-  } while (false)
-
-bool StraceWorks(const fs::path& dir) {
+// Whether strace can trace here (G2S_STRACE: CMake found it).
+bool StraceWorks() {
 #ifdef G2S_STRACE
-  static const bool works = [&] {
-    int status = Spawn({G2S_STRACE, "-f", "-qq", "-o", "/dev/null", "true"},
-                       dir / "strace-check.out", dir / "strace-check.err");
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  }();
-  return works;
+  return test_util::StraceAvailable();
 #else
-  (void)dir;
   return false;
 #endif
 }
 
-#define REQUIRE_STRACE(dir)                                          \
+#define REQUIRE_STRACE()                                             \
   do {                                                               \
-    if (!StraceWorks(dir)) {                                         \
+    if (!StraceWorks()) {                                            \
       GTEST_SKIP() << "strace is missing or ptrace is not allowed, " \
                       "so no profile can be traced";                 \
     }                                                                \
@@ -140,42 +77,11 @@ bool StraceWorks(const fs::path& dir) {
 // Syscall names `argv` makes, per `strace -f`, minus its own first execve.
 std::set<std::string> Trace(const std::vector<std::string>& argv,
                             const fs::path& dir) {
-  std::set<std::string> names;
-#ifdef G2S_STRACE
-  fs::path log = dir / "strace.log";
-  std::vector<std::string> cmd = {G2S_STRACE,   "-f", "-qq",       "-o",
-                                  log.string(), "-e", "trace=all", "--"};
-  cmd.insert(cmd.end(), argv.begin(), argv.end());
-  int status = Spawn(cmd, dir / "trace.out", dir / "trace.err");
-  EXPECT_TRUE(WIFEXITED(status)) << "strace status " << status;
-  // "1234  openat(AT_FDCWD, ..." ; "<... futex resumed>" lines repeat a
-  // name already seen. strace spells unknown numbers "syscall_0x1c8".
-  std::regex line(R"(^(?:\d+\s+)?([a-z_0-9]+)\()");
-  std::ifstream in(log);
-  std::string text;
-  bool first_execve = true;
-  while (std::getline(in, text)) {
-    std::smatch m;
-    if (!std::regex_search(text, m, line)) continue;
-    std::string name = m[1];
-    if (name.starts_with("syscall_")) {
-      int nr = static_cast<int>(std::strtol(name.c_str() + 8, nullptr, 0));
-      auto known = syscalls::NameOf(HostArch(), nr);
-      if (!known) continue;
-      name = std::string(*known);
-    }
-    if (name == "execve" && first_execve) {
-      first_execve = false;  // the traced program's own start
-      continue;
-    }
-    names.insert(name);
-  }
-  EXPECT_FALSE(names.empty()) << ReadFile(dir / "trace.err");
-#else
-  (void)argv;
-  (void)dir;
-#endif
-  return names;
+  const test_util::StraceRun run =
+      test_util::StraceAllSyscalls(argv, dir, /*keep_unknown=*/false);
+  EXPECT_TRUE(WIFEXITED(run.status)) << "strace status " << run.status;
+  EXPECT_FALSE(run.names.empty()) << ReadFile(dir / "trace.err");
+  return run.names;
 }
 
 // What a Go 1.19 program may call depending on timing rather than on its
@@ -222,15 +128,7 @@ struct Outcome {
 
 class LiveTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "g2s-live-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  void SetUp() override { ASSERT_FALSE(dir_.empty()); }
 
   Outcome Launch(std::vector<std::string> argv, const Profile& p) {
     runtime::LaunchOptions options;
@@ -265,21 +163,22 @@ class LiveTest : public ::testing::Test {
     return {o, r.value_or(runtime::LaunchResult{})};
   }
 
-  fs::path dir_;
+  test_util::TempDir tmp_;
+  const fs::path& dir_ = tmp_.path();
 };
 
 // (1) The mkdir fixture under a profile of exactly what it uses runs and
 // creates its folder.
 TEST_F(LiveTest, MkdirFixtureRunsUnderItsOwnProfile) {
-  REQUIRE_SECCOMP();
-  REQUIRE_STRACE(dir_);
+  G2S_REQUIRE_SECCOMP();
+  REQUIRE_STRACE();
   std::set<std::string> used =
-      TraceGo({FixturePath("mkdir"), (dir_ / "traced").string()}, dir_);
+      TraceGo({HostFixture("mkdir"), (dir_ / "traced").string()}, dir_);
   ASSERT_TRUE(used.count("mkdirat")) << "Go's syscall.Mkdir is mkdirat";
   EXPECT_FALSE(used.count("execve"));
 
   fs::path made = dir_ / "made";
-  Outcome o = Launch({FixturePath("mkdir"), made.string()}, ProfileOf(used));
+  Outcome o = Launch({HostFixture("mkdir"), made.string()}, ProfileOf(used));
   EXPECT_EQ(o.exit_code, 0) << o.err << o.report;
   EXPECT_TRUE(fs::is_directory(made));
   EXPECT_EQ(o.out, "created " + made.string() + "\n");
@@ -289,7 +188,7 @@ TEST_F(LiveTest, MkdirFixtureRunsUnderItsOwnProfile) {
   // Without mkdirat the same run fails the way the blog post describes.
   std::set<std::string> without = used;
   without.erase("mkdirat");
-  Outcome denied = Launch({FixturePath("mkdir"), (dir_ / "no").string()},
+  Outcome denied = Launch({HostFixture("mkdir"), (dir_ / "no").string()},
                           ProfileOf(without));
   EXPECT_EQ(denied.exit_code, 1);
   EXPECT_THAT(denied.err, HasSubstr("mkdir: operation not permitted"));
@@ -300,17 +199,17 @@ TEST_F(LiveTest, MkdirFixtureRunsUnderItsOwnProfile) {
 // the fixture's own syscalls. The launcher's execve exception does not
 // extend to the Go program: its exec of /bin/ls is denied.
 TEST_F(LiveTest, ProgramCannotExecWithoutExecveInItsProfile) {
-  REQUIRE_SECCOMP();
-  REQUIRE_STRACE(dir_);
+  G2S_REQUIRE_SECCOMP();
+  REQUIRE_STRACE();
   // Trace a run that does exec, so the profile has everything os/exec needs
   // (pipe2, clone, wait4, ...), then take execve out.
   std::set<std::string> used = TraceGo(
-      {FixturePath("mkdir"), (dir_ / "traced").string(), "/bin/true"}, dir_);
+      {HostFixture("mkdir"), (dir_ / "traced").string(), "/bin/true"}, dir_);
   used.erase("execve");
 
   fs::path blog = dir_ / "blog";
   Outcome o = Launch(
-      {FixturePath("mkdir"), blog.string(), "/bin/ls", "-l", blog.string()},
+      {HostFixture("mkdir"), blog.string(), "/bin/ls", "-l", blog.string()},
       ProfileOf(used));
   EXPECT_EQ(o.exit_code, 3) << o.err << o.report;  // the fixture's "exec:" exit
   EXPECT_TRUE(fs::is_directory(blog));
@@ -326,7 +225,7 @@ TEST_F(LiveTest, ProgramCannotExecWithoutExecveInItsProfile) {
   with_exec.insert(ls.begin(), ls.end());
   fs::path ok = dir_ / "ok";
   Outcome control =
-      Launch({FixturePath("mkdir"), ok.string(), "/bin/ls", "-l", ok.string()},
+      Launch({HostFixture("mkdir"), ok.string(), "/bin/ls", "-l", ok.string()},
              ProfileOf(with_exec));
   EXPECT_EQ(control.exit_code, 0) << control.err;
   EXPECT_THAT(control.out, HasSubstr("total 0"));
@@ -345,8 +244,8 @@ class HelperTest : public LiveTest {
 
 // (3) A syscall outside the profile fails with EPERM, or the errno asked.
 TEST_F(HelperTest, SyscallOutsideProfileGetsErrno) {
-  REQUIRE_SECCOMP();
-  REQUIRE_STRACE(dir_);
+  G2S_REQUIRE_SECCOMP();
+  REQUIRE_STRACE();
   Outcome o = Launch({G2S_LIVE_HELPER, "1"}, Baseline());
   EXPECT_EQ(o.exit_code, 0) << o.report;
   EXPECT_EQ(o.out, "getppid: errno 1\n");  // EPERM
@@ -364,8 +263,8 @@ TEST_F(HelperTest, SyscallOutsideProfileGetsErrno) {
 // through an x86_64 profile: the bad-arch action kills the process.
 TEST_F(HelperTest, I386AndX32CallsAreKilled) {
   if (HostArch() != Arch::kX86_64) GTEST_SKIP() << "x86_64 only";
-  REQUIRE_SECCOMP();
-  REQUIRE_STRACE(dir_);
+  G2S_REQUIRE_SECCOMP();
+  REQUIRE_STRACE();
   // Unconfined, the kernel runs the i386 call (if IA32 emulation is on).
   int status = Spawn({G2S_LIVE_HELPER, "2"}, dir_ / "i.out", dir_ / "i.err");
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -389,8 +288,8 @@ TEST_F(HelperTest, I386AndX32CallsAreKilled) {
 
 // (5) Kill-process default: SIGSYS, reported, exit 128 + 31.
 TEST_F(HelperTest, KillProcessDefaultReportsSigsys) {
-  REQUIRE_SECCOMP();
-  REQUIRE_STRACE(dir_);
+  G2S_REQUIRE_SECCOMP();
+  REQUIRE_STRACE();
   Outcome o = Launch({G2S_LIVE_HELPER, "1"}, Baseline(Action::KillProcess()));
   EXPECT_EQ(o.exit_code, kSigsysExit);
   EXPECT_EQ(o.out, "");
@@ -401,7 +300,7 @@ TEST_F(HelperTest, KillProcessDefaultReportsSigsys) {
 
 // (6) The launcher's own exit codes. Needs no tracing: an allow-all profile.
 TEST_F(LiveTest, NotFoundAndNotExecutable) {
-  REQUIRE_SECCOMP();
+  G2S_REQUIRE_SECCOMP();
   Profile p;
   p.default_action = Action::Allow();
   p.arches = {HostArch()};
@@ -434,8 +333,8 @@ TEST_F(LiveTest, NotFoundAndNotExecutable) {
 // The launcher's execve exception: none of the traced profiles has execve
 // (Trace leaves the program's own out), yet the program starts.
 TEST_F(HelperTest, LauncherExecWorksWithoutExecveInProfile) {
-  REQUIRE_SECCOMP();
-  REQUIRE_STRACE(dir_);
+  G2S_REQUIRE_SECCOMP();
+  REQUIRE_STRACE();
   Profile p = Baseline(Action::KillProcess());
   ASSERT_FALSE(p.Allows("execve"));
   Outcome o = Launch({G2S_LIVE_HELPER, "0"}, p);
@@ -446,7 +345,7 @@ TEST_F(HelperTest, LauncherExecWorksWithoutExecveInProfile) {
 // InstallFilter (libseccomp's seccomp_load) on the calling thread, in a
 // forked child so the test process stays unconfined.
 TEST_F(LiveTest, InstallFilterConfinesTheCallingProcess) {
-  REQUIRE_SECCOMP();
+  G2S_REQUIRE_SECCOMP();
   Profile p;
   p.default_action = Action::Allow();
   p.arches = {HostArch()};
@@ -481,7 +380,7 @@ TEST_F(LiveTest, ProfileMustCoverHostArch) {
 
 // Signals sent to the launcher reach the child: SIGTERM -> 128 + 15.
 TEST_F(LiveTest, ForwardsSignals) {
-  REQUIRE_SECCOMP();
+  G2S_REQUIRE_SECCOMP();
   Profile p;
   p.default_action = Action::Allow();
   p.arches = {HostArch()};
@@ -522,8 +421,8 @@ runtime::LaunchOptions Options(std::vector<std::string> argv, const Profile& p,
 // The supervisor answers an errno denial with the profile's errno and
 // records the call: name, number, thread, and where the pc lies.
 TEST_F(HelperTest, SupervisedErrnoDenialIsAnsweredAndRecorded) {
-  REQUIRE_SECCOMP();
-  REQUIRE_STRACE(dir_);
+  G2S_REQUIRE_SECCOMP();
+  REQUIRE_STRACE();
   REQUIRE_SUPERVISION();
   int first_calls = 0;
   runtime::LaunchOptions o = Options({G2S_LIVE_HELPER, "1"}, Baseline(),
@@ -563,8 +462,8 @@ TEST_F(HelperTest, SupervisedErrnoDenialIsAnsweredAndRecorded) {
 // Allowed calls never reach the supervisor: only `ret` of denying verdicts
 // are routed.
 TEST_F(HelperTest, SupervisedAllowedCallsStayInTheKernel) {
-  REQUIRE_SECCOMP();
-  REQUIRE_STRACE(dir_);
+  G2S_REQUIRE_SECCOMP();
+  REQUIRE_STRACE();
   REQUIRE_SUPERVISION();
   Profile p = Baseline();
   p.rules.push_back(profile::Rule::Make({"getppid"}, Action::Allow()));
@@ -578,8 +477,8 @@ TEST_F(HelperTest, SupervisedAllowedCallsStayInTheKernel) {
 // Kill-process: the supervisor kills the process before the call runs and
 // the launcher reports it as the profile's kill (exit 159) with the call.
 TEST_F(HelperTest, SupervisedKillProcessNamesTheSyscall) {
-  REQUIRE_SECCOMP();
-  REQUIRE_STRACE(dir_);
+  G2S_REQUIRE_SECCOMP();
+  REQUIRE_STRACE();
   REQUIRE_SUPERVISION();
   auto [out, r] =
       Launch(Options({G2S_LIVE_HELPER, "1"}, Baseline(Action::KillProcess()),
@@ -596,8 +495,8 @@ TEST_F(HelperTest, SupervisedKillProcessNamesTheSyscall) {
 // A denial in a forked child of the program is answered and recorded too
 // (the filter and its listener are inherited).
 TEST_F(HelperTest, SupervisedDenialInAChildProcess) {
-  REQUIRE_SECCOMP();
-  REQUIRE_STRACE(dir_);
+  G2S_REQUIRE_SECCOMP();
+  REQUIRE_STRACE();
   REQUIRE_SUPERVISION();
   std::set<std::string> used = Trace({G2S_LIVE_HELPER, "7"}, dir_);
   ASSERT_TRUE(used.count("getppid"));
@@ -614,8 +513,8 @@ TEST_F(HelperTest, SupervisedDenialInAChildProcess) {
 // Audit: a profile whose default kills; the program runs unbroken, every
 // denied call runs, and each syscall is reported once (with its count).
 TEST_F(HelperTest, AuditRunsUnbrokenAndReportsOnce) {
-  REQUIRE_SECCOMP();
-  REQUIRE_STRACE(dir_);
+  G2S_REQUIRE_SECCOMP();
+  REQUIRE_STRACE();
   REQUIRE_SUPERVISION();
   int first_calls = 0;
   runtime::LaunchOptions o =
@@ -638,8 +537,8 @@ TEST_F(HelperTest, AuditRunsUnbrokenAndReportsOnce) {
 // Audit also sees what the bad-arch action would kill: i386 `int $0x80`.
 TEST_F(HelperTest, AuditReportsOtherArchCalls) {
   if (HostArch() != Arch::kX86_64) GTEST_SKIP() << "x86_64 only";
-  REQUIRE_SECCOMP();
-  REQUIRE_STRACE(dir_);
+  G2S_REQUIRE_SECCOMP();
+  REQUIRE_STRACE();
   REQUIRE_SUPERVISION();
   int status = Spawn({G2S_LIVE_HELPER, "2"}, dir_ / "i.out", dir_ / "i.err");
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -658,8 +557,8 @@ TEST_F(HelperTest, AuditReportsOtherArchCalls) {
 // --unknown-enosys: a number above our table (Linux 6.12) gets ENOSYS, not
 // the default errno or kill; known numbers are unaffected.
 TEST_F(HelperTest, NumbersAboveTheTableGetEnosys) {
-  REQUIRE_SECCOMP();
-  REQUIRE_STRACE(dir_);
+  G2S_REQUIRE_SECCOMP();
+  REQUIRE_STRACE();
   const int next = runtime::HighestKnownNumber(HostArch()) + 1;
   const std::string nr = std::to_string(next);
   Profile p = ProfileOf(Trace({G2S_LIVE_HELPER, "5", nr}, dir_));
@@ -687,8 +586,8 @@ TEST_F(HelperTest, NumbersAboveTheTableGetEnosys) {
 // ENOSYS: a profile with clone but not clone3 breaks pthread_create unless
 // clone3 gets ENOSYS.
 TEST_F(HelperTest, Clone3EnosysLetsGlibcFallBackToClone) {
-  REQUIRE_SECCOMP();
-  REQUIRE_STRACE(dir_);
+  G2S_REQUIRE_SECCOMP();
+  REQUIRE_STRACE();
   std::set<std::string> used = Trace({G2S_LIVE_HELPER, "4"}, dir_);
   if (!used.count("clone3")) {
     GTEST_SKIP() << "this libc does not use clone3 for threads";
@@ -709,8 +608,8 @@ TEST_F(HelperTest, Clone3EnosysLetsGlibcFallBackToClone) {
 #ifdef G2S_CLI
 // `go2seccomp exec` end to end.
 TEST_F(HelperTest, CliExec) {
-  REQUIRE_SECCOMP();
-  REQUIRE_STRACE(dir_);
+  G2S_REQUIRE_SECCOMP();
+  REQUIRE_STRACE();
   fs::path json = dir_ / "helper.json";
   std::ofstream(json) << profile::ToOciJson(Baseline());
 

@@ -15,7 +15,9 @@
 
 #include "go2seccomp/base/arch.h"
 #include "go2seccomp/profile/oci_json.h"
+#include "tests/common/files.h"
 #include "tests/common/process_util.h"
+#include "tests/common/profiles.h"
 
 namespace go2seccomp {
 namespace {
@@ -48,12 +50,7 @@ bool TraceWorks() {
     }                                                                 \
   } while (false)
 
-profile::Profile ReadProfile(const fs::path& path) {
-  Result<profile::Profile> p =
-      profile::ParseOciJson(ReadFile(path), path.string());
-  EXPECT_TRUE(p) << p.error().message;
-  return p.value_or(profile::Profile{});
-}
+using test_util::ReadProfile;
 
 void WriteProfile(const fs::path& path, const profile::Profile& p) {
   std::ofstream(path) << profile::ToOciJson(p);

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,17 +14,15 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "go2seccomp/base/arch.h"
 #include "go2seccomp/syscalls/table.h"
-
-extern char** environ;
+#include "tests/common/files.h"
+#include "tests/common/process_util.h"
 
 namespace go2seccomp::runtime {
 namespace {
@@ -39,17 +36,8 @@ using ::testing::Not;
 
 namespace fs = std::filesystem;
 
-std::string FixturePath(std::string_view name) {
-  std::string variant = HostArch() == Arch::kArm64 ? "arm64" : "amd64";
-  return fmt::format("{}/{}/{}", G2S_FIXTURE_DIR, variant, name);
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test_util::HostFixture;
+using test_util::ReadFile;
 
 // Whether this process may ptrace its children at all.
 bool PtraceAvailable() {
@@ -72,16 +60,7 @@ bool PtraceAvailable() {
 
 class TraceTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl =
-        (fs::temp_directory_path() / "g2s-trace-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  void SetUp() override { ASSERT_FALSE(dir_.empty()); }
 
   // Traces argv with stdout/stderr captured in out_ / err_.
   TraceResult Run(std::vector<std::string> argv, bool fallback = false) {
@@ -111,14 +90,15 @@ class TraceTest : public ::testing::Test {
     return it == r.counts.end() ? kEmpty : it->second;
   }
 
-  fs::path dir_;
+  test_util::TempDir tmp_;
+  const fs::path& dir_ = tmp_.path();
   std::string out_;
   std::string err_;
 };
 
 TEST_F(TraceTest, HelloRecordsWriteAndExitGroup) {
   REQUIRE_PTRACE();
-  TraceResult r = Run({FixturePath("hello")});
+  TraceResult r = Run({HostFixture("hello")});
   ASSERT_TRUE(r.started) << r.failure;
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(out_, "hello, world\n");
@@ -134,8 +114,8 @@ TEST_F(TraceTest, HelloRecordsWriteAndExitGroup) {
   ASSERT_EQ(r.execs.size(), 1u);
   EXPECT_TRUE(r.execs[0].initial);
   EXPECT_TRUE(r.execs[0].succeeded);
-  EXPECT_EQ(r.execs[0].path, FixturePath("hello"));
-  EXPECT_EQ(fs::path(r.execs[0].exe), fs::canonical(FixturePath("hello")));
+  EXPECT_EQ(r.execs[0].path, HostFixture("hello"));
+  EXPECT_EQ(fs::path(r.execs[0].exe), fs::canonical(HostFixture("hello")));
   ASSERT_EQ(r.programs.size(), 1u);
   EXPECT_EQ(r.programs[0].counts, r.counts);
   EXPECT_GE(r.threads, 2u) << "Go starts sysmon and more threads";
@@ -146,7 +126,7 @@ TEST_F(TraceTest, HelloRecordsWriteAndExitGroup) {
 TEST_F(TraceTest, MkdirRecordsMkdirat) {
   REQUIRE_PTRACE();
   fs::path made = dir_ / "made";
-  TraceResult r = Run({FixturePath("mkdir"), made.string()});
+  TraceResult r = Run({HostFixture("mkdir"), made.string()});
   EXPECT_EQ(r.exit_code, 0) << err_;
   EXPECT_TRUE(fs::is_directory(made));
   EXPECT_THAT(Host(r), Contains(Key("mkdirat")));
@@ -155,7 +135,7 @@ TEST_F(TraceTest, MkdirRecordsMkdirat) {
 
 TEST_F(TraceTest, HttpsrvRecordsSocketCalls) {
   REQUIRE_PTRACE();
-  TraceResult r = Run({FixturePath("httpsrv")});
+  TraceResult r = Run({HostFixture("httpsrv")});
   EXPECT_EQ(r.exit_code, 0) << err_;
   EXPECT_EQ(out_, "hello /gopher\n");
   const SyscallCounts& c = Host(r);
@@ -168,7 +148,7 @@ TEST_F(TraceTest, HttpsrvRecordsSocketCalls) {
 
 TEST_F(TraceTest, ExecprocFollowsTheChildIntoBinTrue) {
   REQUIRE_PTRACE();
-  TraceResult r = Run({FixturePath("execproc")});
+  TraceResult r = Run({HostFixture("execproc")});
   EXPECT_EQ(r.exit_code, 0) << err_;
   EXPECT_EQ(out_, "ran /bin/true\n");
   const SyscallCounts& c = Host(r);
@@ -185,7 +165,7 @@ TEST_F(TraceTest, ExecprocFollowsTheChildIntoBinTrue) {
   // Go code until the exec), /bin/true made its own exit_group.
   ASSERT_EQ(r.programs.size(), 2u);
   EXPECT_EQ(fs::path(r.programs[0].exe),
-            fs::canonical(FixturePath("execproc")));
+            fs::canonical(HostFixture("execproc")));
   EXPECT_THAT(r.programs[0].counts.at(HostArch()), Contains(Key("execve")));
   EXPECT_EQ(fs::path(r.programs[1].exe), fs::canonical("/bin/true"));
   EXPECT_THAT(r.programs[1].counts.at(HostArch()), Contains(Key("exit_group")));
@@ -198,7 +178,7 @@ TEST_F(TraceTest, FilecopyRecordsOpenAndCopy) {
   fs::path src = dir_ / "src";
   fs::path dst = dir_ / "dst";
   std::ofstream(src) << std::string(100000, 'x');
-  TraceResult r = Run({FixturePath("filecopy"), src.string(), dst.string()});
+  TraceResult r = Run({HostFixture("filecopy"), src.string(), dst.string()});
   EXPECT_EQ(r.exit_code, 0) << err_;
   EXPECT_EQ(out_, "copied 100000 bytes\n");
   EXPECT_EQ(fs::file_size(dst), 100000u);
@@ -308,7 +288,7 @@ TEST_F(TraceTest, RegisterFallbackAgreesWithSyscallInfo) {
   EXPECT_EQ(info.counts, regs.counts);
   EXPECT_THAT(Host(regs), Contains(Key("getppid")));
   // And across a Go program's exec of a child.
-  TraceResult go = Run({FixturePath("execproc")}, true);
+  TraceResult go = Run({HostFixture("execproc")}, true);
   EXPECT_EQ(go.exit_code, 0);
   EXPECT_THAT(Host(go), Contains(Key("execve")));
   EXPECT_EQ(go.execs.size(), 2u);
@@ -380,54 +360,11 @@ TEST_F(TraceTest, ForwardsSignals) {
 
 // --- cross-check with strace ------------------------------------------------
 
-// Names `strace -f` records for argv, minus the program's own first execve.
+// Names `strace -f` records for argv, minus the program's own first execve
+// (empty without strace).
 std::set<std::string> StraceNames(const std::vector<std::string>& argv,
                                   const fs::path& dir) {
-  std::set<std::string> names;
-#ifdef G2S_STRACE
-  fs::path log = dir / "strace.log";
-  std::vector<std::string> cmd = {G2S_STRACE, "-f",         "-qq",
-                                  "-o",       log.string(), "--"};
-  cmd.insert(cmd.end(), argv.begin(), argv.end());
-  std::vector<char*> args;
-  for (std::string& a : cmd) args.push_back(a.data());
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  pid_t pid;
-  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) !=
-      0) {
-    return names;
-  }
-  posix_spawn_file_actions_destroy(&actions);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  std::regex line(R"(^(?:\d+\s+)?([a-z_0-9]+)\()");
-  std::ifstream in(log);
-  std::string text;
-  bool first_execve = true;
-  while (std::getline(in, text)) {
-    std::smatch m;
-    if (!std::regex_search(text, m, line)) continue;
-    std::string name = m[1];
-    if (name.starts_with("syscall_")) {
-      int nr = static_cast<int>(std::strtol(name.c_str() + 8, nullptr, 0));
-      name = fmt::format("nr:{}", nr);
-      if (auto known = syscalls::NameOf(HostArch(), nr)) name = *known;
-    }
-    if (name == "execve" && first_execve) {
-      first_execve = false;
-      continue;
-    }
-    names.insert(name);
-  }
-#else
-  (void)argv;
-  (void)dir;
-#endif
-  return names;
+  return test_util::StraceAllSyscalls(argv, dir, /*keep_unknown=*/true).names;
 }
 
 std::set<std::string> NamesOf(const SyscallCounts& c) {
@@ -461,7 +398,7 @@ TEST_F(TraceTest, SeesEverythingStraceSees) {
       "gettid",      "madvise",        "mmap",         "munmap",
       "nanosleep",   "rt_sigprocmask", "rt_sigreturn", "sched_yield",
       "sigaltstack", "tgkill"};
-  std::vector<std::string> argv = {FixturePath("filecopy"), G2S_TRACE_HELPER,
+  std::vector<std::string> argv = {HostFixture("filecopy"), G2S_TRACE_HELPER,
                                    (dir_ / "copy").string()};
   std::set<std::string> go_strace = StraceNames(argv, dir_);
   std::set<std::string> ours;

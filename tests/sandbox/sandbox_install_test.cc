@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/common/files.h"
 #include "tests/common/process_util.h"
 
 namespace go2seccomp {

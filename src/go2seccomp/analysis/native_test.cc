@@ -6,7 +6,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -15,6 +14,7 @@
 #include "go2seccomp/base/file_io.h"
 #include "go2seccomp/elf/elf_file.h"
 #include "go2seccomp/syscalls/table.h"
+#include "tests/common/files.h"
 
 namespace go2seccomp::analysis {
 namespace {
@@ -38,24 +38,7 @@ Opened Open(const std::string& path) {
   return Opened{std::move(*file), std::move(*ef)};
 }
 
-// A directory that exists for the test only.
-class TempDir {
- public:
-  TempDir() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("g2s-native-test-" + std::to_string(::getpid()) + "-" + std::to_string(++count_));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string str() const { return path_.string(); }
-
- private:
-  static inline int count_ = 0;
-  std::filesystem::path path_;
-};
+using test_util::TempDir;
 
 int Nr(const char* name) { return *syscalls::NumberOf(Arch::kX86_64, name); }
 
@@ -94,7 +77,7 @@ TEST(NativeAnalysis, CProgramReachesPartOfItsLibraries) {
 // naming what was looked for, and there is no C code to count.
 TEST(NativeAnalysis, MissingInterpreterAndLibrariesAreFindings) {
   TempDir root;
-  Opened o = Open(std::string(G2S_FIXTURE_DIR) + "/amd64-cgo/cgonet");
+  Opened o = Open(test_util::Fixture("cgonet", "amd64-cgo"));
   NativeOptions options;
   options.root = root.str();
   auto c = AnalyzeNativeDependencies(o.elf, Arch::kX86_64, options);
@@ -112,7 +95,7 @@ TEST(NativeAnalysis, MissingInterpreterAndLibrariesAreFindings) {
 TEST(NativeAnalysis, CachedClosureIsTheSame) {
   if (HostArch() != Arch::kX86_64) GTEST_SKIP() << "needs an x86-64 host libc";
   TempDir cache;
-  Opened o = Open(std::string(G2S_FIXTURE_DIR) + "/amd64-cgo/cgonet");
+  Opened o = Open(test_util::Fixture("cgonet", "amd64-cgo"));
   NativeOptions options;
   auto fresh = AnalyzeNativeDependencies(o.elf, Arch::kX86_64, options);
   ASSERT_TRUE(fresh) << fresh.error().message;
@@ -146,7 +129,7 @@ TEST(NativeAnalysis, CachedClosureIsTheSame) {
 // naming it, not a finding: the analysis cannot vouch for what it does.
 TEST(NativeAnalysis, BrokenLibraryIsAnErrorNamingIt) {
   TempDir root;
-  Opened o = Open(std::string(G2S_FIXTURE_DIR) + "/amd64-cgo/cgonet");
+  Opened o = Open(test_util::Fixture("cgonet", "amd64-cgo"));
   const std::string lib_dir = root.str() + "/lib/x86_64-linux-gnu";
   std::filesystem::create_directories(lib_dir);
   ASSERT_TRUE(WriteFileAtomically(lib_dir + "/libc.so.6", "not an ELF file"));

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/common/files.h"
+
 namespace go2seccomp {
 namespace {
 
@@ -15,16 +17,12 @@ namespace fs = std::filesystem;
 
 class FileIoTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "g2s-fileio-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    ::chmod(dir_.c_str(), 0755);
-    fs::remove_all(dir_);
-  }
-  fs::path dir_;
+  void SetUp() override { ASSERT_FALSE(dir_.empty()); }
+  // Writable again (a test takes the write permission away), so TempDir
+  // can remove it.
+  void TearDown() override { ::chmod(dir_.c_str(), 0755); }
+  test_util::TempDir tmp_;
+  const fs::path& dir_ = tmp_.path();
 };
 
 TEST_F(FileIoTest, MapsFileContents) {

@@ -23,6 +23,8 @@
 
 #include "go2seccomp/disasm/decoder.h"
 #include "go2seccomp/disasm/test_util.h"
+#include "tests/common/files.h"
+#include "tests/common/tables.h"
 
 namespace go2seccomp::disasm {
 namespace {
@@ -122,20 +124,17 @@ void CrossCheck(const std::vector<std::string>& paths) {
 
 TEST(Arm64CapstoneCrossCheck, FixtureWritesAgreeWithCapstone) {
   std::vector<std::string> paths;
-  for (const char* name : {"hello", "mkdir", "httpsrv", "execproc", "filecopy",
-                           "rawsys", "varsys"}) {
-    paths.push_back(std::string(G2S_FIXTURE_DIR) + "/arm64/" + name);
+  for (const char* name : test_util::kFixtureNames) {
+    paths.push_back(test_util::Fixture(name, "arm64"));
   }
   CrossCheck(paths);
 }
 
 // Go 1.15 and Go 1.24 builds, the latter with cgo (C code from GCC).
 TEST(Arm64CapstoneCrossCheck, CorpusWritesAgreeWithCapstone) {
-  const char* corpus = std::getenv("G2S_CORPUS_DIR");
-  if (corpus == nullptr || *corpus == '\0') {
-    GTEST_SKIP() << "G2S_CORPUS_DIR not set";
-  }
-  const std::string dir = corpus;
+  const std::optional<std::string> corpus = test_util::CorpusDir();
+  if (!corpus) GTEST_SKIP() << "G2S_CORPUS_DIR not set";
+  const std::string dir = *corpus;
   CrossCheck({dir + "/npm/esbuild-linux-arm64-0.8.46/package/bin/esbuild",
               dir + "/deb/bullseye-arm64/restic/usr/bin/restic",
               dir + "/deb/trixie-arm64/restic/usr/bin/restic"});

@@ -22,6 +22,7 @@
 
 #include "go2seccomp/disasm/decoder.h"
 #include "go2seccomp/disasm/test_util.h"
+#include "tests/common/files.h"
 
 namespace go2seccomp::disasm {
 namespace {
@@ -34,13 +35,11 @@ Reg FromCapstone(unsigned r) {
   return kNoReg;  // PC (control flow), flags, VFP/NEON, system
 }
 
-std::string Fixture(const char* name) {
-  return std::string(G2S_FIXTURE_DIR) + "/arm/" + name;
-}
-
 TEST(ArmCapstoneCrossCheck, FixtureWritesAgreeWithCapstone) {
   const std::map<std::uint32_t, std::uint64_t> words = test::UniqueWords(
-      {Fixture("hello"), Fixture("httpsrv"), Fixture("execproc"), Fixture("filecopy")});
+      {test_util::Fixture("hello", "arm"), test_util::Fixture("httpsrv", "arm"),
+       test_util::Fixture("execproc", "arm"),
+       test_util::Fixture("filecopy", "arm")});
   ASSERT_GT(words.size(), 50000u);
 
   csh cs;
@@ -182,7 +181,8 @@ TEST(ArmDecoderTest, LiteralLoadReadsThePool) {
 //   LDR PC, [SP], R11 (RET, big frame)  ADD $0, Rn, R15 (B (Rn))
 //   BLX Rm (BL (Rm))  BX Rm
 TEST(ArmDecoderTest, GoPcWritesAreControlFlow) {
-  auto text = test::ReadElfSection(Fixture("httpsrv"), ".text");
+  auto text =
+      test::ReadElfSection(test_util::Fixture("httpsrv", "arm"), ".text");
   ASSERT_TRUE(text);
   auto dec = MakeDecoder(Arch::kArm);
   ASSERT_TRUE(dec);

@@ -11,6 +11,7 @@
 
 #include "go2seccomp/disasm/decoder.h"
 #include "go2seccomp/disasm/test_util.h"
+#include "tests/common/files.h"
 
 namespace go2seccomp::disasm {
 namespace {
@@ -130,8 +131,7 @@ TEST(DecoderTest, ConcurrentDecodingMatchesSequential) {
   for (const auto& [arch, variant] :
        {std::pair{Arch::kX86_64, "amd64"}, std::pair{Arch::kArm64, "arm64"},
         std::pair{Arch::kI386, "386"}, std::pair{Arch::kArm, "arm"}}) {
-    const std::string path =
-        std::string(G2S_FIXTURE_DIR) + "/" + variant + "/hello";
+    const std::string path = test_util::Fixture("hello", variant);
     auto text = test::ReadElfSection(path, ".text");
     ASSERT_TRUE(text) << path;
     auto dec = MakeDecoder(arch);

@@ -30,6 +30,9 @@
 
 #include "go2seccomp/disasm/decoder.h"
 #include "go2seccomp/disasm/test_util.h"
+#include "tests/common/files.h"
+#include "tests/common/process_util.h"
+#include "tests/common/tables.h"
 
 namespace go2seccomp::disasm {
 namespace {
@@ -54,9 +57,7 @@ const char kLlvmObjdump[] = "llvm-objdump -d -j .text";
 // Keeps gtest from dumping the struct's bytes in failure messages.
 void PrintTo(const SweepCase& c, std::ostream* os) { *os << c.path; }
 
-std::string Fixture(const std::string& variant, const std::string& name) {
-  return std::string(G2S_FIXTURE_DIR) + "/" + variant + "/" + name;
-}
+using test_util::Fixture;
 
 bool StartsWith(const std::string& s, const std::string& p) {
   return s.rfind(p, 0) == 0;
@@ -164,12 +165,12 @@ bool RefIsInvalid(const std::string& t) {
 void RunSweep(const SweepCase& c) {
   auto text = test::ReadElfSection(c.path, ".text");
   ASSERT_TRUE(text) << c.path << ": no .text";
-  const std::string cmd = c.objdump + " '" + c.path + "' 2>/dev/null";
-  auto listing_text = test::RunCommand(cmd);
-  ASSERT_TRUE(listing_text) << "failed: " << cmd;
+  const std::string cmd = c.objdump + " '" + c.path + "'";
+  const test_util::CommandOutput listing = test_util::RunCommand(cmd);
+  ASSERT_EQ(listing.exit_status, 0) << "failed: " << cmd;
   const RefListing ref = c.tool == RefTool::kGoObjdump
-                             ? test::ParseGoObjdump(*listing_text)
-                             : test::ParseGnuObjdump(*listing_text);
+                             ? test::ParseGoObjdump(listing.out)
+                             : test::ParseGnuObjdump(listing.out);
   ASSERT_GT(ref.insns.size(), 1000u) << cmd;
 
   auto dec = MakeDecoder(c.arch);
@@ -307,19 +308,17 @@ void RunSweep(const SweepCase& c) {
 
 std::vector<SweepCase> FixtureCases() {
   std::vector<SweepCase> cases;
-  const std::string go_objdump = test::GoTool() + " tool objdump";
-  const char* names[] = {"hello",    "mkdir",  "httpsrv", "execproc",
-                         "filecopy", "rawsys", "varsys"};
-  for (const std::string n : names) {
-    cases.push_back({"amd64_" + n, Fixture("amd64", n), Arch::kX86_64,
+  const std::string go_objdump = test_util::GoTool() + " tool objdump";
+  for (const std::string n : test_util::kFixtureNames) {
+    cases.push_back({"amd64_" + n, Fixture(n, "amd64"), Arch::kX86_64,
                      RefTool::kGoObjdump, go_objdump});
-    cases.push_back({"amd64_gnu_" + n, Fixture("amd64", n), Arch::kX86_64,
+    cases.push_back({"amd64_gnu_" + n, Fixture(n, "amd64"), Arch::kX86_64,
                      RefTool::kGnuObjdump, kGnuObjdump});
-    cases.push_back({"amd64pie_" + n, Fixture("amd64-pie", n), Arch::kX86_64,
+    cases.push_back({"amd64pie_" + n, Fixture(n, "amd64-pie"), Arch::kX86_64,
                      RefTool::kGoObjdump, go_objdump});
-    cases.push_back({"amd64stripped_" + n, Fixture("amd64-stripped", n),
+    cases.push_back({"amd64stripped_" + n, Fixture(n, "amd64-stripped"),
                      Arch::kX86_64, RefTool::kGnuObjdump, kGnuObjdump});
-    cases.push_back({"arm64_" + n, Fixture("arm64", n), Arch::kArm64,
+    cases.push_back({"arm64_" + n, Fixture(n, "arm64"), Arch::kArm64,
                      RefTool::kGoObjdump, go_objdump});
   }
   // The 32-bit fixtures share their runtime code: the main packages that
@@ -327,14 +326,14 @@ std::vector<SweepCase> FixtureCases() {
   // second reference (binutils for 386; llvm-objdump for arm, which has no
   // binutils here) keep the added test time down.
   for (const std::string n : {"httpsrv", "mkdir", "rawsys", "execproc"}) {
-    cases.push_back({"i386_" + n, Fixture("386", n), Arch::kI386,
+    cases.push_back({"i386_" + n, Fixture(n, "386"), Arch::kI386,
                      RefTool::kGoObjdump, go_objdump});
-    cases.push_back({"arm_" + n, Fixture("arm", n), Arch::kArm,
+    cases.push_back({"arm_" + n, Fixture(n, "arm"), Arch::kArm,
                      RefTool::kGoObjdump, go_objdump});
   }
-  cases.push_back({"i386_gnu_httpsrv", Fixture("386", "httpsrv"), Arch::kI386,
+  cases.push_back({"i386_gnu_httpsrv", Fixture("httpsrv", "386"), Arch::kI386,
                    RefTool::kGnuObjdump, kGnuObjdump});
-  cases.push_back({"arm_llvm_httpsrv", Fixture("arm", "httpsrv"), Arch::kArm,
+  cases.push_back({"arm_llvm_httpsrv", Fixture("httpsrv", "arm"), Arch::kArm,
                    RefTool::kGnuObjdump, kLlvmObjdump});
   return cases;
 }
@@ -374,12 +373,10 @@ std::vector<SweepCase> CorpusCases() {
 class CorpusSweepTest : public ::testing::TestWithParam<SweepCase> {};
 
 TEST_P(CorpusSweepTest, MatchesReferenceDisassembler) {
-  const char* corpus = std::getenv("G2S_CORPUS_DIR");
-  if (corpus == nullptr || *corpus == '\0') {
-    GTEST_SKIP() << "G2S_CORPUS_DIR not set";
-  }
+  const std::optional<std::string> corpus = test_util::CorpusDir();
+  if (!corpus) GTEST_SKIP() << "G2S_CORPUS_DIR not set";
   SweepCase c = GetParam();
-  c.path = std::string(corpus) + "/" + c.path;
+  c.path = *corpus + "/" + c.path;
   RunSweep(c);
 }
 

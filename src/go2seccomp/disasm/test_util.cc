@@ -1,6 +1,5 @@
 #include "go2seccomp/disasm/test_util.h"
 
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -95,17 +94,6 @@ std::optional<Section> ReadElfSection(const std::string& path,
   return std::nullopt;
 }
 
-std::optional<std::string> RunCommand(const std::string& cmd) {
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return std::nullopt;
-  std::string out;
-  char buf[1 << 16];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  if (pclose(p) != 0) return std::nullopt;
-  return out;
-}
-
 RefListing ParseGoObjdump(const std::string& text) {
   RefListing r;
   std::istringstream in(text);
@@ -165,11 +153,6 @@ RefListing ParseGnuObjdump(const std::string& text) {
     r.insns.push_back(std::move(insn));
   }
   return r;
-}
-
-std::string GoTool() {
-  const char* g = std::getenv("G2S_GO");
-  return g != nullptr ? g : "go";
 }
 
 std::map<std::uint32_t, std::uint64_t> UniqueWords(const std::vector<std::string>& paths) {

@@ -1,8 +1,10 @@
-// Test helpers for the decoder tests: locating .text in an ELF file
-// without src/go2seccomp/elf (written in parallel; the tests must not
-// depend on it), running an external disassembler, and parsing the
-// listings of `go tool objdump` and binutils `objdump -d`, the independent
-// references our decoders are checked against.
+// The decoder tests' reference oracles: locating .text in an ELF file
+// without src/go2seccomp/elf (the decoder tests must not depend on it), and
+// parsing the listings of `go tool objdump` and binutils `objdump -d`, the
+// independent references our decoders are checked against (run with
+// test_util::RunCommand, tests/common/process_util.h; fixtures, the corpus
+// and other generic helpers are in go2seccomp::test_support,
+// tests/common/).
 #ifndef GO2SECCOMP_DISASM_TEST_UTIL_H_
 #define GO2SECCOMP_DISASM_TEST_UTIL_H_
 
@@ -27,9 +29,6 @@ struct Section {
 std::optional<Section> ReadElfSection(const std::string& path,
                                       const std::string& name);
 
-// Runs `cmd` through the shell; its stdout, or nullopt if it failed.
-std::optional<std::string> RunCommand(const std::string& cmd);
-
 // One instruction of a reference listing.
 struct RefInsn {
   std::uint64_t addr = 0;
@@ -49,9 +48,6 @@ RefListing ParseGoObjdump(const std::string& text);
 // `objdump -d --insn-width=16` (binutils) and `llvm-objdump -d` output:
 // "  401000:\t49 3b ...\tcmp ..." / "   11000: 90 0b 40 f9 \tldr\tx16, ...".
 RefListing ParseGnuObjdump(const std::string& text);
-
-// "go" on PATH, or the value of $G2S_GO.
-std::string GoTool();
 
 // For the Capstone cross-checks of the fixed-width decoders (arm64, arm):
 

@@ -17,6 +17,7 @@
 
 #include "go2seccomp/disasm/decoder.h"
 #include "go2seccomp/disasm/test_util.h"
+#include "tests/common/files.h"
 
 namespace go2seccomp::disasm {
 namespace {
@@ -190,9 +191,8 @@ TEST(X86FastTest, AgreesWithZydisOnRandomInstructions) {
 // (that it does is the speed of the C-library call graph).
 TEST(X86FastTest, AgreesWithZydisOnRealCode) {
   auto dec = X86();
-  std::vector<std::string> files = {
-      std::string(G2S_FIXTURE_DIR) + "/amd64/httpsrv",
-      std::string(G2S_FIXTURE_DIR) + "/amd64-cgo/cgonet"};
+  std::vector<std::string> files = {test_util::Fixture("httpsrv"),
+                                    test_util::Fixture("cgonet", "amd64-cgo")};
   for (const char* lib :
        {"/lib/x86_64-linux-gnu/libc.so.6", "/lib/x86_64-linux-gnu/libm.so.6",
         "/lib64/ld-linux-x86-64.so.2",

@@ -4,33 +4,32 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <regex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "go2seccomp/base/file_io.h"
 #include "go2seccomp/elf/elf_file.h"
+#include "tests/common/process_util.h"
+#include "tests/common/tables.h"
 
 namespace go2seccomp::elf {
 namespace {
 
 std::set<std::pair<std::uint64_t, std::uint64_t>> ReadelfFdes(const std::string& path) {
   std::set<std::pair<std::uint64_t, std::uint64_t>> out;
-  const std::string cmd = "readelf --debug-dump=frames " + path + " 2>/dev/null";
-  FILE* f = ::popen(cmd.c_str(), "r");
-  if (f == nullptr) return out;
+  const test_util::CommandOutput readelf =
+      test_util::RunCommand("readelf --debug-dump=frames " + path);
   const std::regex fde(R"(FDE cie=[0-9a-f]+ pc=([0-9a-f]+)\.\.([0-9a-f]+))");
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, f) != nullptr) {
-    std::cmatch m;
-    if (std::regex_search(buf, m, fde)) {
+  for (std::string_view line : test_util::SplitLines(readelf.out)) {
+    std::match_results<std::string_view::const_iterator> m;
+    if (std::regex_search(line.begin(), line.end(), m, fde)) {
       const auto lo = std::stoull(m[1], nullptr, 16), hi = std::stoull(m[2], nullptr, 16);
       if (hi > lo) out.insert({lo, hi});
     }
   }
-  ::pclose(f);
   return out;
 }
 

@@ -11,17 +11,19 @@
 #include <string>
 #include <vector>
 
-#include "go2seccomp/elf/test_util.h"
+#include "tests/common/files.h"
+#include "tests/common/process_util.h"
+#include "tests/common/tables.h"
 
 namespace go2seccomp::elf {
 namespace {
 
-using ::go2seccomp::testing::FixturePath;
-using ::go2seccomp::testing::ParseHex;
-using ::go2seccomp::testing::ReadFile;
-using ::go2seccomp::testing::RunCommand;
-using ::go2seccomp::testing::SplitFields;
-using ::go2seccomp::testing::SplitLines;
+using ::go2seccomp::test_util::Fixture;
+using ::go2seccomp::test_util::ParseHex;
+using ::go2seccomp::test_util::ReadFile;
+using ::go2seccomp::test_util::RunCommand;
+using ::go2seccomp::test_util::SplitFields;
+using ::go2seccomp::test_util::SplitLines;
 using ::testing::HasSubstr;
 
 // ---------------------------------------------------------------------------
@@ -322,7 +324,7 @@ void CrossCheckWithReadelf(const std::string& path, const ElfFile& elf) {
 class FixtureTest : public ::testing::TestWithParam<const char*> {
  protected:
   void Load(const char* name) {
-    path_ = FixturePath(GetParam(), name);
+    path_ = Fixture(name, GetParam());
     ASSERT_TRUE(ReadFile(path_, &bytes_)) << path_;
     auto f = ElfFile::Parse(bytes_);
     ASSERT_TRUE(f.has_value()) << f.error().message;
@@ -336,7 +338,7 @@ class FixtureTest : public ::testing::TestWithParam<const char*> {
 };
 
 TEST_P(FixtureTest, MatchesReadelf) {
-  for (const char* name : go2seccomp::testing::kFixtureNames) {
+  for (const char* name : test_util::kFixtureNames) {
     Load(name);
     CrossCheckWithReadelf(path_, *elf_);
   }
@@ -497,14 +499,11 @@ TEST_P(FixtureTest, ReadPointerWithoutRelocationReadsTheWord) {
   EXPECT_FALSE(elf_->ReadPointer(0x10).has_value());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Variants, FixtureTest,
-    ::testing::ValuesIn(go2seccomp::testing::kFixtureVariants),
-    [](const auto& param_info) {
-      std::string n = param_info.param;
-      std::replace(n.begin(), n.end(), '-', '_');
-      return n;
-    });
+INSTANTIATE_TEST_SUITE_P(Variants, FixtureTest,
+                         ::testing::ValuesIn(test_util::kFixtureVariants),
+                         [](const auto& param_info) {
+                           return test_util::VariantTestName(param_info.param);
+                         });
 
 // ---------------------------------------------------------------------------
 // Malformed inputs, made by mutating a fixture's bytes in memory.
@@ -512,7 +511,7 @@ INSTANTIATE_TEST_SUITE_P(
 class MalformedTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(ReadFile(FixturePath("amd64", "hello"), &good_));
+    ASSERT_TRUE(ReadFile(Fixture("hello", "amd64"), &good_));
     auto f = ElfFile::Parse(good_);
     ASSERT_TRUE(f.has_value());
     shoff_ = LoadLe64(good_.data() + 40);
@@ -765,7 +764,7 @@ TEST_F(MalformedTest, RandomHeaderFlipsNeverCrash) {
   // Flips in the ELF header, the program headers and the section headers;
   // whatever parses must keep every accessor in bounds.
   std::vector<std::uint8_t> pie;
-  ASSERT_TRUE(ReadFile(FixturePath("amd64-pie", "hello"), &pie));
+  ASSERT_TRUE(ReadFile(Fixture("hello", "amd64-pie"), &pie));
   std::mt19937_64 rng(7);
   int parsed = 0, failed = 0;
   for (const std::vector<std::uint8_t>* base : {&good_, &pie}) {
@@ -810,7 +809,7 @@ TEST_F(MalformedTest, RandomHeaderFlipsNeverCrash) {
 
 TEST(ElfPieTest, BrokenRelocationsAreReportedWhenNeeded) {
   std::vector<std::uint8_t> b;
-  ASSERT_TRUE(ReadFile(FixturePath("amd64-pie", "hello"), &b));
+  ASSERT_TRUE(ReadFile(Fixture("hello", "amd64-pie"), &b));
   const ElfFile good = *ElfFile::Parse(b);
   // Make DT_RELASZ point past the segment: parsing still succeeds, and only
   // ReadPointer() on a word that needed a relocation reports it.
@@ -835,8 +834,7 @@ TEST(ElfPieTest, BrokenRelocationsAreReportedWhenNeeded) {
   auto relocs = f->DynamicRelocations();
   ASSERT_FALSE(relocs.has_value());
   EXPECT_THAT(relocs.error().message, HasSubstr("DT_RELA: virtual range"));
-  const ReadelfRelocs want =
-      ReadelfRelocations(FixturePath("amd64-pie", "hello"));
+  const ReadelfRelocs want = ReadelfRelocations(Fixture("hello", "amd64-pie"));
   ASSERT_FALSE(want.relative_samples.empty());
   // The word is 0 in the file, as GNU ld leaves it, so only the (unreadable)
   // relocation could give its value.
@@ -891,7 +889,7 @@ TEST(ElfRelrTest, HostLibcMatchesReadelf) {
   }
   // A Go binary has none.
   std::vector<std::uint8_t> go;
-  ASSERT_TRUE(ReadFile(FixturePath("amd64-pie", "hello"), &go));
+  ASSERT_TRUE(ReadFile(Fixture("hello", "amd64-pie"), &go));
   auto g = ElfFile::Parse(go);
   ASSERT_TRUE(g.has_value());
   EXPECT_THAT(g->RelrOffsets(), ::testing::Optional(::testing::IsEmpty()));
@@ -1113,7 +1111,7 @@ TEST(Elf32Test, ParsesSyntheticI386File) {
 // Real ELF32 files: the hello fixture built for 386 and arm.
 TEST(Elf32GoTest, MatchesReadelf) {
   for (const char* goarch : {"386", "arm"}) {
-    const auto path = go2seccomp::testing::BuildGoProgram(goarch, "hello");
+    const auto path = test_util::BuildGoProgram(goarch, "hello");
     ASSERT_TRUE(path.has_value()) << "go build GOARCH=" << goarch;
     std::vector<std::uint8_t> bytes;
     ASSERT_TRUE(ReadFile(*path, &bytes));
@@ -1133,9 +1131,9 @@ TEST(Elf32GoTest, MatchesReadelf) {
 // interp/needed columns of corpus.tsv.
 
 TEST(ElfCorpusTest, EveryBinaryMatchesReadelf) {
-  const auto dir = go2seccomp::testing::CorpusDir();
+  const auto dir = test_util::CorpusDir();
   if (!dir) GTEST_SKIP() << "set G2S_CORPUS_DIR to run the corpus tests";
-  const auto rows = go2seccomp::testing::LoadCorpus(*dir);
+  const auto rows = test_util::LoadCorpus(*dir);
   ASSERT_FALSE(rows.empty());
   for (const auto& row : rows) {
     const std::string& path = row.at("abs_path");

@@ -15,6 +15,8 @@
 
 // Only to evaluate the rendered BPF: not part of the public API.
 #include "go2seccomp/profile/bpf_eval.h"
+// The tests' own helpers (fixture paths).
+#include "tests/common/files.h"
 
 namespace go2seccomp::generate {
 namespace {
@@ -24,9 +26,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-std::string FixtureFile(const std::string& variant, const std::string& name) {
-  return std::string(G2S_FIXTURE_DIR) + "/" + variant + "/" + name;
-}
+using test_util::Fixture;
 
 // A private library cache, so the test neither reads nor leaves the
 // user's.
@@ -44,8 +44,8 @@ Generated Make(Generator g) {
 }
 
 TEST(Generate, MakesExplainsAndDiffsThroughThePublicHeader) {
-  const std::string mkdir = FixtureFile("amd64", "mkdir");
-  const std::string hello = FixtureFile("amd64", "hello");
+  const std::string mkdir = Fixture("mkdir", "amd64");
+  const std::string hello = Fixture("hello", "amd64");
   Generated g = Make(Generator().Binary(mkdir).Runtime("none"));
   ASSERT_EQ(g.inputs.size(), 1u);
   EXPECT_TRUE(g.inputs[0].is_go);
@@ -98,23 +98,21 @@ TEST(Generate, MakesExplainsAndDiffsThroughThePublicHeader) {
 }
 
 TEST(Generate, SetterErrorsAreStickyAndNamed) {
-  auto r = Generator()
-               .Binary(FixtureFile("amd64", "hello"))
-               .Runtime("podman-9")
-               .Run();
+  auto r =
+      Generator().Binary(Fixture("hello", "amd64")).Runtime("podman-9").Run();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
   EXPECT_THAT(r.error().message, HasSubstr("podman-9"));
   r = Generator()
-          .Binary(FixtureFile("amd64", "hello"))
+          .Binary(Fixture("hello", "amd64"))
           .DefaultAction("errno", 0)
           .Run();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
   // Another architecture in With() is refused, naming both files.
   r = Generator()
-          .Binary(FixtureFile("amd64", "hello"))
-          .With(FixtureFile("arm64", "hello"))
+          .Binary(Fixture("hello", "amd64"))
+          .With(Fixture("hello", "arm64"))
           .CacheDir("")
           .Run();
   ASSERT_FALSE(r);
@@ -134,7 +132,7 @@ TEST(Generate, AnElfWithoutGoIsAnalysedAsC) {
   const std::string c_program = "/bin/true";
   if (!std::filesystem::exists(c_program)) GTEST_SKIP() << "no /bin/true";
   Generated g = Make(Generator()
-                         .Binary(FixtureFile("amd64", "hello"))
+                         .Binary(Fixture("hello", "amd64"))
                          .With(c_program)
                          .Runtime("none"));
   ASSERT_EQ(g.inputs.size(), 2u);
@@ -155,7 +153,7 @@ TEST(Generate, AnElfWithoutGoIsAnalysedAsC) {
 // BPF does, for a call that matches each rule and for one that matches none;
 // and diff sees dropping the conditions as allowing more.
 TEST(Generate, ExplainAndDiffAgreeWithTheCompiledFilterOnConditionalRules) {
-  const std::string bin = FixtureFile("amd64", "httpsrv");
+  const std::string bin = Fixture("httpsrv", "amd64");
   Generated with_args =
       Make(Generator().Binary(bin).Runtime("none").ArgumentFilters(true));
   Generated plain = Make(Generator().Binary(bin).Runtime("none"));

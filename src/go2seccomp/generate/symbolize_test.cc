@@ -12,16 +12,13 @@
 
 #include "go2seccomp/analysis/loader.h"
 #include "go2seccomp/elf/elf_file.h"
+#include "tests/common/files.h"
 
 namespace go2seccomp::generate {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-std::string FixtureFile(const std::string& variant, const std::string& name) {
-  return std::string(G2S_FIXTURE_DIR) + "/" + variant + "/" + name;
-}
 
 const analysis::Function* FindFunction(const analysis::Program& prog,
                                        std::string_view name) {
@@ -45,7 +42,7 @@ class SymbolizeFixture : public ::testing::TestWithParam<const char*> {};
 // into main.main: Where() names main.main, the first frame outside the
 // standard library, with its file:line; Via() the standard frame between.
 TEST_P(SymbolizeFixture, UnwindsFromTheStandardLibraryToMain) {
-  const std::string path = FixtureFile(GetParam(), "mkdir");
+  const std::string path = test_util::Fixture("mkdir", GetParam());
   auto bin = analysis::LoadedBinary::Open(path);
   ASSERT_TRUE(bin) << bin.error().message;
   const analysis::Program& prog = bin->program();

@@ -10,17 +10,19 @@
 #include <vector>
 
 #include "go2seccomp/elf/elf_file.h"
-#include "go2seccomp/elf/test_util.h"
+#include "tests/common/files.h"
+#include "tests/common/process_util.h"
+#include "tests/common/tables.h"
 
 namespace go2seccomp::gosym {
 namespace {
 
-using ::go2seccomp::testing::FixturePath;
-using ::go2seccomp::testing::ParseHex;
-using ::go2seccomp::testing::ReadFile;
-using ::go2seccomp::testing::RunCommand;
-using ::go2seccomp::testing::SplitFields;
-using ::go2seccomp::testing::SplitLines;
+using ::go2seccomp::test_util::Fixture;
+using ::go2seccomp::test_util::ParseHex;
+using ::go2seccomp::test_util::ReadFile;
+using ::go2seccomp::test_util::RunCommand;
+using ::go2seccomp::test_util::SplitFields;
+using ::go2seccomp::test_util::SplitLines;
 using ::testing::HasSubstr;
 
 // `go version -m BIN`: the first line "BIN: go1.19.8", then the build info
@@ -114,8 +116,8 @@ class BuildInfoFixtureTest : public ::testing::TestWithParam<const char*> {
 };
 
 TEST_P(BuildInfoFixtureTest, MatchesGoVersionM) {
-  for (const char* name : go2seccomp::testing::kFixtureNames) {
-    const std::string path = FixturePath(variant(), name);
+  for (const char* name : test_util::kFixtureNames) {
+    const std::string path = Fixture(name, variant());
     SCOPED_TRACE(path);
     Loaded l;
     Load(path, &l);
@@ -149,7 +151,7 @@ TEST_P(BuildInfoFixtureTest, MatchesGoVersionM) {
 
 TEST_P(BuildInfoFixtureTest, FindsBuildInfoByMagicWhenSectionNameIsHidden) {
   Loaded l;
-  Load(FixturePath(variant(), "hello"), &l);
+  Load(Fixture("hello", variant()), &l);
   if (HasFatalFailure()) return;
   const auto want = ParseBuildInfo(*l.elf);
   ASSERT_TRUE(want.has_value() && want->has_value());
@@ -170,19 +172,16 @@ TEST_P(BuildInfoFixtureTest, FindsBuildInfoByMagicWhenSectionNameIsHidden) {
   EXPECT_EQ((*got)->settings, (*want)->settings);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Variants, BuildInfoFixtureTest,
-    ::testing::ValuesIn(go2seccomp::testing::kFixtureVariants),
-    [](const auto& param_info) {
-      std::string n = param_info.param;
-      std::replace(n.begin(), n.end(), '-', '_');
-      return n;
-    });
+INSTANTIATE_TEST_SUITE_P(Variants, BuildInfoFixtureTest,
+                         ::testing::ValuesIn(test_util::kFixtureVariants),
+                         [](const auto& param_info) {
+                           return test_util::VariantTestName(param_info.param);
+                         });
 
 // 32-bit targets (4-byte pointers): the hello fixture for 386 and arm.
 TEST(BuildInfo32Test, MatchesGoVersionM) {
   for (const char* goarch : {"386", "arm"}) {
-    const auto path = go2seccomp::testing::BuildGoProgram(goarch, "hello");
+    const auto path = test_util::BuildGoProgram(goarch, "hello");
     ASSERT_TRUE(path.has_value()) << "go build GOARCH=" << goarch;
     Loaded l;
     Load(*path, &l);
@@ -210,7 +209,7 @@ std::uint64_t BuildVersionSymbol(const std::string& path) {
 }
 
 TEST(FindGoVersionStringTest, EachFallbackInTurn) {
-  const std::string path = FixturePath("amd64", "hello");
+  const std::string path = Fixture("hello", "amd64");
   Loaded l;
   Load(path, &l);
   if (HasFatalFailure()) return;
@@ -260,7 +259,7 @@ TEST(FindGoVersionStringTest, EachFallbackInTurn) {
 class BlobTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Load(FixturePath("amd64", "hello"), &l_);
+    Load(Fixture("hello", "amd64"), &l_);
     if (HasFatalFailure()) return;
     const elf::Section* s = l_.elf->FindSection(".go.buildinfo");
     ASSERT_NE(s, nullptr);
@@ -370,7 +369,7 @@ TEST_F(BlobTest, PointerFormatBeforeGo118) {
   EXPECT_TRUE((*bi)->settings.empty());
   // Go's own reader agrees on the rewritten binary.
   const std::string tmp = ::testing::TempDir() + "/g2s_buildinfo_pre118";
-  ASSERT_TRUE(go2seccomp::testing::WriteFile(tmp, b));
+  ASSERT_TRUE(test_util::WriteFile(tmp, b));
   std::filesystem::permissions(tmp, std::filesystem::perms::owner_exec,
                                std::filesystem::perm_options::add);
   CrossCheckGoVersionM(tmp, **bi);
@@ -435,9 +434,9 @@ TEST(ParseModInfoTest, LinesLikeRuntimeDebug) {
 // Corpus (opt-in)
 
 TEST(BuildInfoCorpusTest, EveryBinary) {
-  const auto dir = go2seccomp::testing::CorpusDir();
+  const auto dir = test_util::CorpusDir();
   if (!dir) GTEST_SKIP() << "set G2S_CORPUS_DIR to run the corpus tests";
-  const auto rows = go2seccomp::testing::LoadCorpus(*dir);
+  const auto rows = test_util::LoadCorpus(*dir);
   ASSERT_FALSE(rows.empty());
   for (const auto& row : rows) {
     const std::string& path = row.at("abs_path");

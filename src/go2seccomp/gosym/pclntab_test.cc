@@ -12,17 +12,19 @@
 #include <vector>
 
 #include "go2seccomp/elf/elf_file.h"
-#include "go2seccomp/elf/test_util.h"
+#include "tests/common/files.h"
+#include "tests/common/process_util.h"
+#include "tests/common/tables.h"
 
 namespace go2seccomp::gosym {
 namespace {
 
-using ::go2seccomp::testing::FixturePath;
-using ::go2seccomp::testing::ParseHex;
-using ::go2seccomp::testing::ReadFile;
-using ::go2seccomp::testing::RunCommand;
-using ::go2seccomp::testing::SplitFields;
-using ::go2seccomp::testing::SplitLines;
+using ::go2seccomp::test_util::Fixture;
+using ::go2seccomp::test_util::ParseHex;
+using ::go2seccomp::test_util::ReadFile;
+using ::go2seccomp::test_util::RunCommand;
+using ::go2seccomp::test_util::SplitFields;
+using ::go2seccomp::test_util::SplitLines;
 using ::testing::AnyOf;
 using ::testing::HasSubstr;
 
@@ -196,17 +198,17 @@ class PclntabFixtureTest : public ::testing::TestWithParam<const char*> {
 };
 
 TEST_P(PclntabFixtureTest, FunctionsMatchGoToolNm) {
-  for (const char* name : go2seccomp::testing::kFixtureNames) {
+  for (const char* name : test_util::kFixtureNames) {
     // The stripped build has no symbols: compare it with the unstripped
     // build of the same source, whose nm output it must share.
     const std::string nm_variant =
         variant() == "amd64-stripped" ? "amd64" : variant();
-    const std::string path = FixturePath(variant(), name);
+    const std::string path = Fixture(name, variant());
     SCOPED_TRACE(path);
     Loaded l;
     Load(path, &l);
     if (HasFatalFailure()) return;
-    const auto want = GoToolNmFuncs(FixturePath(nm_variant, name));
+    const auto want = GoToolNmFuncs(Fixture(name, nm_variant));
     ASSERT_GT(want.size(), 1000u);
     const auto funcs = l.table->funcs();
     ASSERT_EQ(funcs.size(), want.size());
@@ -230,7 +232,7 @@ TEST_P(PclntabFixtureTest, FunctionsMatchGoToolNm) {
 
 TEST_P(PclntabFixtureTest, LineForMatchesGoToolAddr2Line) {
   for (const char* name : {"hello", "httpsrv", "rawsys"}) {
-    std::string path = FixturePath(variant(), name);
+    std::string path = Fixture(name, variant());
     SCOPED_TRACE(path);
     Loaded l;
     Load(path, &l);
@@ -248,7 +250,7 @@ TEST_P(PclntabFixtureTest, LineForMatchesGoToolAddr2Line) {
       const std::uint32_t name_off = LoadLe32(copy.data() + name_field) + 12;
       std::memcpy(copy.data() + name_field, &name_off, 4);
       path = ::testing::TempDir() + "/g2s_pie_" + name;
-      ASSERT_TRUE(go2seccomp::testing::WriteFile(path, copy));
+      ASSERT_TRUE(test_util::WriteFile(path, copy));
     }
     CrossCheckAddr2Line(path, *l.table, 120);
   }
@@ -256,7 +258,7 @@ TEST_P(PclntabFixtureTest, LineForMatchesGoToolAddr2Line) {
 
 TEST_P(PclntabFixtureTest, LocationAndTextStart) {
   Loaded l;
-  Load(FixturePath(variant(), "hello"), &l);
+  Load(Fixture("hello", variant()), &l);
   if (HasFatalFailure()) return;
   EXPECT_EQ(l.table->version(), PclnVersion::k118);  // Go 1.19
   EXPECT_EQ(l.table->ptr_size(), 8);
@@ -267,7 +269,7 @@ TEST_P(PclntabFixtureTest, LocationAndTextStart) {
   // puts it at the start of .text.
   const std::string nm_variant =
       variant() == "amd64-stripped" ? "amd64" : variant();
-  const auto nm = RunCommand("go tool nm " + FixturePath(nm_variant, "hello"));
+  const auto nm = RunCommand("go tool nm " + Fixture("hello", nm_variant));
   std::optional<std::uint64_t> runtime_text;
   for (std::string_view line : SplitLines(nm.out)) {
     const auto f = SplitFields(line);
@@ -298,7 +300,7 @@ TEST_P(PclntabFixtureTest, LocationAndTextStart) {
 
 TEST_P(PclntabFixtureTest, SpDeltaAtEntryIsZero) {
   Loaded l;
-  Load(FixturePath(variant(), "httpsrv"), &l);
+  Load(Fixture("httpsrv", variant()), &l);
   if (HasFatalFailure()) return;
   int with_frame = 0;
   for (const Func& f : l.table->funcs()) {
@@ -322,7 +324,7 @@ TEST_P(PclntabFixtureTest, SpDeltaAtEntryIsZero) {
 
 TEST_P(PclntabFixtureTest, FindsTableByMagicWhenSectionNameIsHidden) {
   std::vector<std::uint8_t> bytes;
-  ASSERT_TRUE(ReadFile(FixturePath(variant(), "httpsrv"), &bytes));
+  ASSERT_TRUE(ReadFile(Fixture("httpsrv", variant()), &bytes));
   const auto orig = elf::ElfFile::Parse(bytes);
   ASSERT_TRUE(orig.has_value());
   auto want = ParseLineTable(*orig);
@@ -366,7 +368,7 @@ TEST_P(PclntabFixtureTest, NoTableInANonGoElf) {
   // The same binary with every magic occurrence destroyed and the section
   // hidden: kNotFound, not a crash or a false positive.
   std::vector<std::uint8_t> bytes;
-  ASSERT_TRUE(ReadFile(FixturePath(variant(), "hello"), &bytes));
+  ASSERT_TRUE(ReadFile(Fixture("hello", variant()), &bytes));
   const auto orig = elf::ElfFile::Parse(bytes);
   ASSERT_TRUE(orig.has_value());
   const auto loc = FindLineTable(*orig);
@@ -392,19 +394,16 @@ TEST_P(PclntabFixtureTest, NoTableInANonGoElf) {
   EXPECT_EQ(none.error().code, ErrorCode::kNotFound);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Variants, PclntabFixtureTest,
-    ::testing::ValuesIn(go2seccomp::testing::kFixtureVariants),
-    [](const auto& param_info) {
-      std::string n = param_info.param;
-      std::replace(n.begin(), n.end(), '-', '_');
-      return n;
-    });
+INSTANTIATE_TEST_SUITE_P(Variants, PclntabFixtureTest,
+                         ::testing::ValuesIn(test_util::kFixtureVariants),
+                         [](const auto& param_info) {
+                           return test_util::VariantTestName(param_info.param);
+                         });
 
 // 4-byte pointers in a real table: the hello fixture for 386 and arm.
 TEST(Pclntab32Test, MatchesGoTools) {
   for (const char* goarch : {"386", "arm"}) {
-    const auto path = go2seccomp::testing::BuildGoProgram(goarch, "hello");
+    const auto path = test_util::BuildGoProgram(goarch, "hello");
     ASSERT_TRUE(path.has_value()) << "go build GOARCH=" << goarch;
     SCOPED_TRACE(*path);
     Loaded l;
@@ -936,7 +935,7 @@ TEST(PclnVersionTest, MagicNumbers) {
 
 TEST(RealTableCorruptionTest, TruncatedAtEveryHeaderWord) {
   std::vector<std::uint8_t> bytes;
-  ASSERT_TRUE(ReadFile(FixturePath("arm64", "hello"), &bytes));
+  ASSERT_TRUE(ReadFile(Fixture("hello", "arm64"), &bytes));
   const auto elf = elf::ElfFile::Parse(bytes);
   ASSERT_TRUE(elf.has_value());
   const auto loc = FindLineTable(*elf);
@@ -970,7 +969,7 @@ TEST(RealTableCorruptionTest, TruncatedAtEveryHeaderWord) {
 
 TEST(RealTableCorruptionTest, RandomFlipsNeverCrash) {
   std::vector<std::uint8_t> bytes;
-  ASSERT_TRUE(ReadFile(FixturePath("amd64", "hello"), &bytes));
+  ASSERT_TRUE(ReadFile(Fixture("hello", "amd64"), &bytes));
   const auto elf = elf::ElfFile::Parse(bytes);
   ASSERT_TRUE(elf.has_value());
   const auto loc = FindLineTable(*elf);
@@ -1007,9 +1006,9 @@ TEST(RealTableCorruptionTest, RandomFlipsNeverCrash) {
 // Corpus (opt-in): every binary of corpus.tsv.
 
 TEST(PclntabCorpusTest, EveryBinary) {
-  const auto dir = go2seccomp::testing::CorpusDir();
+  const auto dir = test_util::CorpusDir();
   if (!dir) GTEST_SKIP() << "set G2S_CORPUS_DIR to run the corpus tests";
-  const auto rows = go2seccomp::testing::LoadCorpus(*dir);
+  const auto rows = test_util::LoadCorpus(*dir);
   ASSERT_FALSE(rows.empty());
   const std::map<std::string, PclnVersion> magic_column = {
       {"0xfffffffb(go1.2-1.15)", PclnVersion::k12},

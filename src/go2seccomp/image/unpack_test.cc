@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "go2seccomp/image/testing/tar_builder.h"
+#include "tests/common/files.h"
 #include "tests/common/process_util.h"
 
 namespace go2seccomp::image {

@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 
+#include "tests/common/files.h"
+
 namespace go2seccomp::runtime {
 namespace {
 
@@ -24,10 +26,7 @@ using Status = ProgramLookup::Status;
 class PathSearchTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl =
-        (fs::temp_directory_path() / "g2s-pathsearch-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    dir_ = tmp_.path();
     const char* path = std::getenv("PATH");
     if (path != nullptr) saved_path_ = path;
     saved_cwd_ = fs::current_path();
@@ -39,7 +38,6 @@ class PathSearchTest : public ::testing::Test {
     } else {
       ::unsetenv("PATH");
     }
-    fs::remove_all(dir_);
   }
 
   // A file `name` in the subdirectory `sub` (created), with `mode`.
@@ -68,6 +66,7 @@ class PathSearchTest : public ::testing::Test {
   static constexpr fs::perms kReadOnly =
       fs::perms::owner_read | fs::perms::owner_write;
 
+  test_util::TempDir tmp_;
   fs::path dir_;
   std::optional<std::string> saved_path_;
   fs::path saved_cwd_;

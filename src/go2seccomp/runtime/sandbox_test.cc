@@ -18,6 +18,7 @@
 #include <fstream>
 #include <functional>
 
+#include "tests/common/files.h"
 #include "tests/common/process_util.h"
 
 namespace go2seccomp {
