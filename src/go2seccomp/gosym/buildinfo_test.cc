@@ -17,12 +17,6 @@
 namespace go2seccomp::gosym {
 namespace {
 
-using ::go2seccomp::test_util::Fixture;
-using ::go2seccomp::test_util::ParseHex;
-using ::go2seccomp::test_util::ReadFile;
-using ::go2seccomp::test_util::RunCommand;
-using ::go2seccomp::test_util::SplitFields;
-using ::go2seccomp::test_util::SplitLines;
 using ::testing::HasSubstr;
 
 // `go version -m BIN`: the first line "BIN: go1.19.8", then the build info
@@ -34,8 +28,8 @@ struct GoVersionM {
 
 GoVersionM RunGoVersionM(const std::string& path) {
   GoVersionM out;
-  const auto cmd = RunCommand("go version -m " + path);
-  for (std::string_view line : SplitLines(cmd.out)) {
+  const auto cmd = test_util::RunCommand("go version -m " + path);
+  for (std::string_view line : test_util::SplitLines(cmd.out)) {
     if (line.starts_with("\t")) {
       out.lines.emplace_back(line.substr(1));
     } else if (const std::size_t colon = line.rfind(": ");
@@ -101,7 +95,7 @@ struct Loaded {
 };
 
 void Load(const std::string& path, Loaded* out) {
-  ASSERT_TRUE(ReadFile(path, &out->bytes)) << path;
+  ASSERT_TRUE(test_util::ReadFile(path, &out->bytes)) << path;
   auto f = elf::ElfFile::Parse(out->bytes);
   ASSERT_TRUE(f.has_value()) << f.error().message;
   out->elf.emplace(std::move(*f));
@@ -117,7 +111,7 @@ class BuildInfoFixtureTest : public ::testing::TestWithParam<const char*> {
 
 TEST_P(BuildInfoFixtureTest, MatchesGoVersionM) {
   for (const char* name : test_util::kFixtureNames) {
-    const std::string path = Fixture(name, variant());
+    const std::string path = test_util::Fixture(name, variant());
     SCOPED_TRACE(path);
     Loaded l;
     Load(path, &l);
@@ -151,7 +145,7 @@ TEST_P(BuildInfoFixtureTest, MatchesGoVersionM) {
 
 TEST_P(BuildInfoFixtureTest, FindsBuildInfoByMagicWhenSectionNameIsHidden) {
   Loaded l;
-  Load(Fixture("hello", variant()), &l);
+  Load(test_util::Fixture("hello", variant()), &l);
   if (HasFatalFailure()) return;
   const auto want = ParseBuildInfo(*l.elf);
   ASSERT_TRUE(want.has_value() && want->has_value());
@@ -200,16 +194,17 @@ TEST(BuildInfo32Test, MatchesGoVersionM) {
 
 // runtime.buildVersion's value from go tool nm (its address).
 std::uint64_t BuildVersionSymbol(const std::string& path) {
-  const auto nm = RunCommand("go tool nm " + path);
-  for (std::string_view line : SplitLines(nm.out)) {
-    const auto f = SplitFields(line);
-    if (f.size() == 3 && f[2] == "runtime.buildVersion") return *ParseHex(f[0]);
+  const auto nm = test_util::RunCommand("go tool nm " + path);
+  for (std::string_view line : test_util::SplitLines(nm.out)) {
+    const auto f = test_util::SplitFields(line);
+    if (f.size() == 3 && f[2] == "runtime.buildVersion")
+      return *test_util::ParseHex(f[0]);
   }
   return 0;
 }
 
 TEST(FindGoVersionStringTest, EachFallbackInTurn) {
-  const std::string path = Fixture("hello", "amd64");
+  const std::string path = test_util::Fixture("hello", "amd64");
   Loaded l;
   Load(path, &l);
   if (HasFatalFailure()) return;
@@ -259,7 +254,7 @@ TEST(FindGoVersionStringTest, EachFallbackInTurn) {
 class BlobTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Load(Fixture("hello", "amd64"), &l_);
+    Load(test_util::Fixture("hello", "amd64"), &l_);
     if (HasFatalFailure()) return;
     const elf::Section* s = l_.elf->FindSection(".go.buildinfo");
     ASSERT_NE(s, nullptr);

@@ -19,12 +19,6 @@
 namespace go2seccomp::gosym {
 namespace {
 
-using ::go2seccomp::test_util::Fixture;
-using ::go2seccomp::test_util::ParseHex;
-using ::go2seccomp::test_util::ReadFile;
-using ::go2seccomp::test_util::RunCommand;
-using ::go2seccomp::test_util::SplitFields;
-using ::go2seccomp::test_util::SplitLines;
 using ::testing::AnyOf;
 using ::testing::HasSubstr;
 
@@ -59,15 +53,16 @@ std::string PclntabName(std::string name) {
 // runtime.text/runtime.etext markers the linker adds around the code.
 std::vector<NmFunc> GoToolNmFuncs(const std::string& path) {
   std::vector<NmFunc> out;
-  const auto cmd = RunCommand("go tool nm -sort address -size " + path);
-  for (std::string_view line : SplitLines(cmd.out)) {
-    const auto f = SplitFields(line);
+  const auto cmd =
+      test_util::RunCommand("go tool nm -sort address -size " + path);
+  for (std::string_view line : test_util::SplitLines(cmd.out)) {
+    const auto f = test_util::SplitFields(line);
     if (f.size() < 4 || (f[2] != "T" && f[2] != "t")) continue;
     // Names may contain spaces ("type..eq.struct { ... }"): take the rest.
     const std::size_t name_at = line.find(f[3]);
     std::string name(line.substr(name_at));
     if (name == "runtime.text" || name == "runtime.etext") continue;
-    out.push_back({*ParseHex(f[0]), std::stoull(std::string(f[1])),
+    out.push_back({*test_util::ParseHex(f[0]), std::stoull(std::string(f[1])),
                    PclntabName(std::move(name))});
   }
   return out;
@@ -97,8 +92,8 @@ std::vector<Addr2Line> GoToolAddr2Line(const std::string& path,
                                        const std::vector<std::uint64_t>& pcs) {
   std::string input;
   for (std::uint64_t pc : pcs) input += fmt::format("{:#x}\n", pc);
-  const auto cmd = RunCommand("go tool addr2line " + path, &input);
-  const auto lines = SplitLines(cmd.out);
+  const auto cmd = test_util::RunCommand("go tool addr2line " + path, &input);
+  const auto lines = test_util::SplitLines(cmd.out);
   std::vector<Addr2Line> out;
   for (std::size_t i = 0; i + 1 < lines.size(); i += 2) {
     Addr2Line a;
@@ -123,7 +118,7 @@ struct Loaded {
 };
 
 void Load(const std::string& path, Loaded* out) {
-  ASSERT_TRUE(ReadFile(path, &out->bytes)) << path;
+  ASSERT_TRUE(test_util::ReadFile(path, &out->bytes)) << path;
   auto elf = elf::ElfFile::Parse(out->bytes);
   ASSERT_TRUE(elf.has_value()) << elf.error().message;
   out->elf.emplace(std::move(*elf));
@@ -203,12 +198,12 @@ TEST_P(PclntabFixtureTest, FunctionsMatchGoToolNm) {
     // build of the same source, whose nm output it must share.
     const std::string nm_variant =
         variant() == "amd64-stripped" ? "amd64" : variant();
-    const std::string path = Fixture(name, variant());
+    const std::string path = test_util::Fixture(name, variant());
     SCOPED_TRACE(path);
     Loaded l;
     Load(path, &l);
     if (HasFatalFailure()) return;
-    const auto want = GoToolNmFuncs(Fixture(name, nm_variant));
+    const auto want = GoToolNmFuncs(test_util::Fixture(name, nm_variant));
     ASSERT_GT(want.size(), 1000u);
     const auto funcs = l.table->funcs();
     ASSERT_EQ(funcs.size(), want.size());
@@ -232,7 +227,7 @@ TEST_P(PclntabFixtureTest, FunctionsMatchGoToolNm) {
 
 TEST_P(PclntabFixtureTest, LineForMatchesGoToolAddr2Line) {
   for (const char* name : {"hello", "httpsrv", "rawsys"}) {
-    std::string path = Fixture(name, variant());
+    std::string path = test_util::Fixture(name, variant());
     SCOPED_TRACE(path);
     Loaded l;
     Load(path, &l);
@@ -258,7 +253,7 @@ TEST_P(PclntabFixtureTest, LineForMatchesGoToolAddr2Line) {
 
 TEST_P(PclntabFixtureTest, LocationAndTextStart) {
   Loaded l;
-  Load(Fixture("hello", variant()), &l);
+  Load(test_util::Fixture("hello", variant()), &l);
   if (HasFatalFailure()) return;
   EXPECT_EQ(l.table->version(), PclnVersion::k118);  // Go 1.19
   EXPECT_EQ(l.table->ptr_size(), 8);
@@ -269,11 +264,13 @@ TEST_P(PclntabFixtureTest, LocationAndTextStart) {
   // puts it at the start of .text.
   const std::string nm_variant =
       variant() == "amd64-stripped" ? "amd64" : variant();
-  const auto nm = RunCommand("go tool nm " + Fixture("hello", nm_variant));
+  const auto nm = test_util::RunCommand(
+      "go tool nm " + test_util::Fixture("hello", nm_variant));
   std::optional<std::uint64_t> runtime_text;
-  for (std::string_view line : SplitLines(nm.out)) {
-    const auto f = SplitFields(line);
-    if (f.size() == 3 && f[2] == "runtime.text") runtime_text = ParseHex(f[0]);
+  for (std::string_view line : test_util::SplitLines(nm.out)) {
+    const auto f = test_util::SplitFields(line);
+    if (f.size() == 3 && f[2] == "runtime.text")
+      runtime_text = test_util::ParseHex(f[0]);
   }
   ASSERT_TRUE(runtime_text.has_value());
   EXPECT_EQ(l.loc->text_start, *runtime_text);
@@ -300,7 +297,7 @@ TEST_P(PclntabFixtureTest, LocationAndTextStart) {
 
 TEST_P(PclntabFixtureTest, SpDeltaAtEntryIsZero) {
   Loaded l;
-  Load(Fixture("httpsrv", variant()), &l);
+  Load(test_util::Fixture("httpsrv", variant()), &l);
   if (HasFatalFailure()) return;
   int with_frame = 0;
   for (const Func& f : l.table->funcs()) {
@@ -324,7 +321,8 @@ TEST_P(PclntabFixtureTest, SpDeltaAtEntryIsZero) {
 
 TEST_P(PclntabFixtureTest, FindsTableByMagicWhenSectionNameIsHidden) {
   std::vector<std::uint8_t> bytes;
-  ASSERT_TRUE(ReadFile(Fixture("httpsrv", variant()), &bytes));
+  ASSERT_TRUE(
+      test_util::ReadFile(test_util::Fixture("httpsrv", variant()), &bytes));
   const auto orig = elf::ElfFile::Parse(bytes);
   ASSERT_TRUE(orig.has_value());
   auto want = ParseLineTable(*orig);
@@ -368,7 +366,8 @@ TEST_P(PclntabFixtureTest, NoTableInANonGoElf) {
   // The same binary with every magic occurrence destroyed and the section
   // hidden: kNotFound, not a crash or a false positive.
   std::vector<std::uint8_t> bytes;
-  ASSERT_TRUE(ReadFile(Fixture("hello", variant()), &bytes));
+  ASSERT_TRUE(
+      test_util::ReadFile(test_util::Fixture("hello", variant()), &bytes));
   const auto orig = elf::ElfFile::Parse(bytes);
   ASSERT_TRUE(orig.has_value());
   const auto loc = FindLineTable(*orig);
@@ -935,7 +934,8 @@ TEST(PclnVersionTest, MagicNumbers) {
 
 TEST(RealTableCorruptionTest, TruncatedAtEveryHeaderWord) {
   std::vector<std::uint8_t> bytes;
-  ASSERT_TRUE(ReadFile(Fixture("hello", "arm64"), &bytes));
+  ASSERT_TRUE(
+      test_util::ReadFile(test_util::Fixture("hello", "arm64"), &bytes));
   const auto elf = elf::ElfFile::Parse(bytes);
   ASSERT_TRUE(elf.has_value());
   const auto loc = FindLineTable(*elf);
@@ -969,7 +969,8 @@ TEST(RealTableCorruptionTest, TruncatedAtEveryHeaderWord) {
 
 TEST(RealTableCorruptionTest, RandomFlipsNeverCrash) {
   std::vector<std::uint8_t> bytes;
-  ASSERT_TRUE(ReadFile(Fixture("hello", "amd64"), &bytes));
+  ASSERT_TRUE(
+      test_util::ReadFile(test_util::Fixture("hello", "amd64"), &bytes));
   const auto elf = elf::ElfFile::Parse(bytes);
   ASSERT_TRUE(elf.has_value());
   const auto loc = FindLineTable(*elf);
@@ -1042,8 +1043,8 @@ TEST(PclntabCorpusTest, EveryBinary) {
     if (row.at("arch") == "arm64") {
       EXPECT_EQ(insn & 0xffffffe0u, 0xf9400b80u) << std::hex << insn;
     } else {
-      const bool regabi = insn == 0x10663b49u || insn == 0x24648d4cu ||
-                          insn == 0x24a48d4cu;
+      const bool regabi =
+          insn == 0x10663b49u || insn == 0x24648d4cu || insn == 0x24a48d4cu;
       const bool stackguard_in_tls = std::equal(
           code->begin(), code->end(),
           std::begin({0x64, 0x48, 0x8b, 0x0c, 0x25, 0xf8, 0xff, 0xff, 0xff}));
