@@ -73,8 +73,7 @@ nlohmann::ordered_json ChainJson(const std::vector<ChainHop>& chain,
   return hops;
 }
 
-nlohmann::ordered_json SiteJson(const Generated& p,
-                                const SiteRef& s, int nr) {
+nlohmann::ordered_json SiteJson(const Generated& p, const SiteRef& s, int nr) {
   const AnalyzedBinary& b = p.binaries[s.binary];
   const analysis::Program& prog = b.bin.program();
   const analysis::SyscallUse& u = *s.use;
@@ -124,6 +123,115 @@ nlohmann::ordered_json WhenJson(const profile::Allowance& a) {
   return rules;
 }
 
+// One syscall's explanation as a JSON object.
+nlohmann::ordered_json ExplanationJson(const Generated& p,
+                                       const generate::SyscallTarget& t,
+                                       const generate::Explanation& e) {
+  const profile::Allowance& allowance = e.allowance;
+  nlohmann::ordered_json item = nlohmann::ordered_json::object();
+  item["name"] = t.name;
+  item["number"] = t.nr;
+  item["allowed"] = allowance.allowed();
+  item["allowance"] = std::string(AllowanceKindName(allowance.kind));
+  if (allowance.kind == profile::Allowance::Kind::kConditional) {
+    item["conditions"] = profile::DescribeConditions(allowance);
+    item["when"] = WhenJson(allowance);
+  }
+  item["otherwise"] = profile::ToString(allowance.otherwise);
+  nlohmann::ordered_json sites = nlohmann::ordered_json::array();
+  for (const SiteRef& s : e.sites) sites.push_back(SiteJson(p, s, t.nr));
+  item["sites"] = std::move(sites);
+  nlohmann::ordered_json srcs = nlohmann::ordered_json::array();
+  for (const NameSource& s : e.sources) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    j["kind"] = std::string(generate::NameSourceKindName(s.kind));
+    j["origin"] = s.origin;
+    j["reason"] = s.reason;
+    if (!s.binary.empty()) j["binary"] = s.binary;
+    srcs.push_back(std::move(j));
+  }
+  item["sources"] = std::move(srcs);
+  return item;
+}
+
+// One syscall's explanation as text: why it is denied, or its conditions,
+// the first --sites call sites (all with --all) and the groups and presets
+// that add it.
+std::string ExplanationText(const Generated& p, const ExplainFlags& flags,
+                            const generate::SyscallTarget& t,
+                            const generate::Explanation& e) {
+  const profile::Allowance& allowance = e.allowance;
+  const std::vector<SiteRef>& uses = e.sites;
+  std::string text = fmt::format("\n{} ({})\n", t.name, t.nr);
+  if (!allowance.allowed() && uses.empty() && e.sources.empty()) {
+    return text +
+           fmt::format(
+               "  not allowed by the profile: no call site in {} and "
+               "no group or preset adds it\n",
+               p.binaries.size() == 1 ? flags.binary : "the analysed binaries");
+  }
+  if (!allowance.allowed()) {
+    return text + fmt::format("  not allowed by the profile: it answers {}\n",
+                              profile::ToString(allowance.otherwise));
+  }
+  if (allowance.kind == profile::Allowance::Kind::kConditional) {
+    text += fmt::format("  allowed only if {} (otherwise {})\n",
+                        profile::DescribeConditions(allowance),
+                        profile::ToString(allowance.otherwise));
+  }
+  const std::size_t shown =
+      flags.all ? uses.size() : std::min(uses.size(), flags.sites);
+  for (std::size_t i = 0; i < shown; ++i) {
+    const AnalyzedBinary& b = p.binaries[uses[i].binary];
+    const std::string prefix = p.binaries.size() > 1 ? b.path + ": " : "";
+    text += fmt::format("  {}{}\n", prefix, DescribeUse(b, *uses[i].use, t.nr));
+  }
+  if (shown < uses.size()) {
+    std::set<std::pair<std::size_t, std::uint32_t>> funcs;
+    for (std::size_t i = shown; i < uses.size(); ++i) {
+      funcs.insert({uses[i].binary, uses[i].use->func});
+    }
+    text += fmt::format(
+        "  ... and {} more site{} in {} function{} (--all lists them)\n",
+        uses.size() - shown, uses.size() - shown == 1 ? "" : "s", funcs.size(),
+        funcs.size() == 1 ? "" : "s");
+  }
+  for (const NameSource& s : e.sources) {
+    text += fmt::format("  {}\n", generate::DescribeSource(s));
+  }
+  return text;
+}
+
+// The whole --json document: the binaries with their findings, then one
+// object per syscall asked about.
+std::string ExplainJsonDocument(const Generated& p, const ExplainFlags& flags,
+                                std::string_view measured,
+                                nlohmann::ordered_json items) {
+  nlohmann::ordered_json root = nlohmann::ordered_json::object();
+  root["binary"] = flags.binary;
+  root["arch"] = std::string(GetArchInfo(p.arch).name);
+  root["runtime"] = p.runtime;
+  if (!measured.empty()) root["runtime_measured_with"] = std::string(measured);
+  nlohmann::ordered_json bins = nlohmann::ordered_json::array();
+  for (const AnalyzedBinary& b : p.binaries) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    j["path"] = b.path;
+    j["go_version"] = b.bin.GoVersionString();
+    nlohmann::ordered_json findings = nlohmann::ordered_json::array();
+    for (const analysis::Finding& f : b.report.findings) {
+      findings.push_back(analysis::FormatFinding(f, b.bin.program()));
+    }
+    j["findings"] = std::move(findings);
+    bins.push_back(std::move(j));
+  }
+  root["binaries"] = std::move(bins);
+  root["allowed_count"] = p.profile.AllowedNames(p.arch).size();
+  root["syscalls"] = std::move(items);
+  return root.dump(2, ' ', false,
+                   nlohmann::ordered_json::error_handler_t::replace) +
+         "\n";
+}
+
 int RunExplain(const ExplainFlags& flags) {
   Result<Generated> built = Generate(flags.binary, flags.settings);
   if (!built) return ReportError(built.error());
@@ -155,102 +263,15 @@ int RunExplain(const ExplainFlags& flags) {
   }
   for (const generate::SyscallTarget& t : *targets) {
     const generate::Explanation e = generate::Explain(p, t);
-    const profile::Allowance& allowance = e.allowance;
-    const bool allowed = allowance.allowed();
-    const std::vector<SiteRef>& uses = e.sites;
-    const std::vector<NameSource>& sources = e.sources;
-    if (!allowed) rc = 1;
+    if (!e.allowance.allowed()) rc = 1;
     if (flags.json) {
-      nlohmann::ordered_json item = nlohmann::ordered_json::object();
-      item["name"] = t.name;
-      item["number"] = t.nr;
-      item["allowed"] = allowed;
-      item["allowance"] = std::string(AllowanceKindName(allowance.kind));
-      if (allowance.kind == profile::Allowance::Kind::kConditional) {
-        item["conditions"] = profile::DescribeConditions(allowance);
-        item["when"] = WhenJson(allowance);
-      }
-      item["otherwise"] = profile::ToString(allowance.otherwise);
-      nlohmann::ordered_json sites = nlohmann::ordered_json::array();
-      for (const SiteRef& s : uses) sites.push_back(SiteJson(p, s, t.nr));
-      item["sites"] = std::move(sites);
-      nlohmann::ordered_json srcs = nlohmann::ordered_json::array();
-      for (const NameSource& s : sources) {
-        nlohmann::ordered_json j = nlohmann::ordered_json::object();
-        j["kind"] = std::string(generate::NameSourceKindName(s.kind));
-        j["origin"] = s.origin;
-        j["reason"] = s.reason;
-        if (!s.binary.empty()) j["binary"] = s.binary;
-        srcs.push_back(std::move(j));
-      }
-      item["sources"] = std::move(srcs);
-      items.push_back(std::move(item));
-      continue;
+      items.push_back(ExplanationJson(p, t, e));
+    } else {
+      text += ExplanationText(p, flags, t, e);
     }
-    text += fmt::format("\n{} ({})\n", t.name, t.nr);
-    if (!allowed && uses.empty() && sources.empty()) {
-      text += fmt::format(
-          "  not allowed by the profile: no call site in {} and no group or "
-          "preset adds it\n",
-          p.binaries.size() == 1 ? flags.binary : "the analysed binaries");
-      continue;
-    }
-    if (!allowed) {
-      text += fmt::format("  not allowed by the profile: it answers {}\n",
-                          profile::ToString(allowance.otherwise));
-      continue;
-    }
-    if (allowance.kind == profile::Allowance::Kind::kConditional) {
-      text += fmt::format("  allowed only if {} (otherwise {})\n",
-                          profile::DescribeConditions(allowance),
-                          profile::ToString(allowance.otherwise));
-    }
-    const std::size_t shown =
-        flags.all ? uses.size() : std::min(uses.size(), flags.sites);
-    for (std::size_t i = 0; i < shown; ++i) {
-      const AnalyzedBinary& b = p.binaries[uses[i].binary];
-      const std::string prefix = p.binaries.size() > 1 ? b.path + ": " : "";
-      text +=
-          fmt::format("  {}{}\n", prefix, DescribeUse(b, *uses[i].use, t.nr));
-    }
-    if (shown < uses.size()) {
-      std::set<std::pair<std::size_t, std::uint32_t>> funcs;
-      for (std::size_t i = shown; i < uses.size(); ++i) {
-        funcs.insert({uses[i].binary, uses[i].use->func});
-      }
-      text += fmt::format(
-          "  ... and {} more site{} in {} function{} (--all lists them)\n",
-          uses.size() - shown, uses.size() - shown == 1 ? "" : "s",
-          funcs.size(), funcs.size() == 1 ? "" : "s");
-    }
-    for (const NameSource& s : sources)
-      text += fmt::format("  {}\n", generate::DescribeSource(s));
   }
   if (flags.json) {
-    nlohmann::ordered_json root = nlohmann::ordered_json::object();
-    root["binary"] = flags.binary;
-    root["arch"] = std::string(GetArchInfo(p.arch).name);
-    root["runtime"] = p.runtime;
-    if (!measured.empty())
-      root["runtime_measured_with"] = std::string(measured);
-    nlohmann::ordered_json bins = nlohmann::ordered_json::array();
-    for (const AnalyzedBinary& b : p.binaries) {
-      nlohmann::ordered_json j = nlohmann::ordered_json::object();
-      j["path"] = b.path;
-      j["go_version"] = b.bin.GoVersionString();
-      nlohmann::ordered_json findings = nlohmann::ordered_json::array();
-      for (const analysis::Finding& f : b.report.findings) {
-        findings.push_back(analysis::FormatFinding(f, b.bin.program()));
-      }
-      j["findings"] = std::move(findings);
-      bins.push_back(std::move(j));
-    }
-    root["binaries"] = std::move(bins);
-    root["allowed_count"] = p.profile.AllowedNames(p.arch).size();
-    root["syscalls"] = std::move(items);
-    text = root.dump(2, ' ', false,
-                     nlohmann::ordered_json::error_handler_t::replace) +
-           "\n";
+    text = ExplainJsonDocument(p, flags, measured, std::move(items));
   }
   std::fputs(text.c_str(), stdout);
   return rc;
