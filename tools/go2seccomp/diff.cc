@@ -55,7 +55,8 @@ Result<Side> Load(const std::string& path, const AnalyzeSettings& settings,
   side.path = path;
   if (IsElf(path)) {
     G2S_ASSIGN_OR_RETURN(generate::Generated built, Generate(path, settings));
-    for (std::string& l : SummaryLines(built, settings)) lines->push_back(std::move(l));
+    for (std::string& l : SummaryLines(built, settings))
+      lines->push_back(std::move(l));
     side.profile = built.profile;
     side.built = std::move(built);
     return side;
@@ -84,9 +85,10 @@ std::string Abbreviate(const std::vector<std::string>& items, std::size_t max) {
   return out;
 }
 
-int RunDiff(const DiffFlags& flags) {
-  std::vector<std::string> lines;
-  // Binaries first: their arch is what a profile on the other side is read for.
+// Both sides, binaries first: their arch is what a profile on the other
+// side is read for. Summary lines of the analysed sides go to *lines.
+Result<std::pair<Side, Side>> LoadSides(const DiffFlags& flags,
+                                        std::vector<std::string>* lines) {
   const bool old_elf = IsElf(flags.old_path);
   const bool new_elf = IsElf(flags.new_path);
   std::optional<Side> old_side;
@@ -95,117 +97,127 @@ int RunDiff(const DiffFlags& flags) {
   for (int pass = 0; pass < 2; ++pass) {
     const bool want_elf = pass == 0;
     if (old_elf == want_elf) {
-      auto s = Load(flags.old_path, flags.settings, arch, &lines);
-      if (!s) return ReportError(s.error());
-      if (s->built) arch = s->built->arch;
-      old_side = std::move(*s);
+      G2S_ASSIGN_OR_RETURN(Side s,
+                           Load(flags.old_path, flags.settings, arch, lines));
+      if (s.built) arch = s.built->arch;
+      old_side = std::move(s);
     }
     if (new_elf == want_elf) {
-      auto s = Load(flags.new_path, flags.settings, arch, &lines);
-      if (!s) return ReportError(s.error());
-      if (s->built) arch = s->built->arch;
-      new_side = std::move(*s);
+      G2S_ASSIGN_OR_RETURN(Side s,
+                           Load(flags.new_path, flags.settings, arch, lines));
+      if (s.built) arch = s.built->arch;
+      new_side = std::move(s);
     }
   }
+  return std::pair<Side, Side>(std::move(*old_side), std::move(*new_side));
+}
+
+nlohmann::ordered_json ChangesJson(const std::vector<Change>& changes,
+                                   bool with_conditions) {
+  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+  for (const Change& c : changes) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    j["name"] = c.name;
+    j["number"] = c.nr;
+    j["introduced_by"] = c.introduced_by;
+    if (with_conditions) {
+      j["old_conditions"] = c.old_conditions;
+      j["new_conditions"] = c.new_conditions;
+    } else if (!c.new_conditions.empty() || !c.old_conditions.empty()) {
+      j["conditions"] =
+          c.new_conditions.empty() ? c.old_conditions : c.new_conditions;
+    }
+    arr.push_back(std::move(j));
+  }
+  return arr;
+}
+
+std::string DiffJson(const Side& old_side, const Side& new_side,
+                     const generate::ProfileDiff& diff) {
+  auto side_json = [](const Side& s) {
+    return nlohmann::ordered_json{{"path", s.path},
+                                  {"kind", s.built ? "binary" : "profile"}};
+  };
+  nlohmann::ordered_json root = nlohmann::ordered_json::object();
+  root["old"] = side_json(old_side);
+  root["new"] = side_json(new_side);
+  root["allows_more"] = diff.allows_more;
+  root["old_default_action"] = profile::ToString(diff.old_default);
+  root["new_default_action"] = profile::ToString(diff.new_default);
+  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+  for (const generate::ArchDiff& d : diff.arches) {
+    arr.push_back({{"arch", std::string(GetArchInfo(d.arch).name)},
+                   {"added", ChangesJson(d.added, false)},
+                   {"removed", ChangesJson(d.removed, false)},
+                   {"changed", ChangesJson(d.changed, true)}});
+  }
+  root["arches"] = std::move(arr);
+  return root.dump(2) + "\n";
+}
+
+// "+ name (nr): introduced by [if conditions]", one per change.
+std::string ChangeLine(char sign, const Change& c) {
+  std::string out = fmt::format("{} {} ({})", sign, c.name, c.nr);
+  if (!c.introduced_by.empty()) out += ": " + Abbreviate(c.introduced_by, 4);
+  if (sign != '~' && !(c.new_conditions.empty() && c.old_conditions.empty())) {
+    out += fmt::format(" [if {}]", c.new_conditions.empty() ? c.old_conditions
+                                                            : c.new_conditions);
+  }
+  return out + '\n';
+}
+
+std::string DiffText(const DiffFlags& flags,
+                     const generate::ProfileDiff& diff) {
+  std::string out;
+  for (const generate::ArchDiff& d : diff.arches) {
+    out += fmt::format(
+        "{} -> {} ({}): {} added, {} removed{}\n", flags.old_path,
+        flags.new_path, GetArchInfo(d.arch).name, d.added.size(),
+        d.removed.size(),
+        d.changed.empty() ? "" : fmt::format(", {} changed", d.changed.size()));
+    for (const Change& c : d.added) out += ChangeLine('+', c);
+    for (const Change& c : d.removed) out += ChangeLine('-', c);
+    for (const Change& c : d.changed) {
+      out += ChangeLine('~', c);
+      out += fmt::format(
+          "    was: {}\n    now: {}\n",
+          c.old_conditions.empty() ? "unconditional" : c.old_conditions,
+          c.new_conditions.empty() ? "unconditional" : c.new_conditions);
+    }
+  }
+  if (diff.old_default != diff.new_default) {
+    out += fmt::format("default action: {} -> {}\n",
+                       profile::ToString(diff.old_default),
+                       profile::ToString(diff.new_default));
+  }
+  out += diff.allows_more ? fmt::format("{} allows more than {}\n",
+                                        flags.new_path, flags.old_path)
+                          : fmt::format("{} allows nothing {} does not\n",
+                                        flags.new_path, flags.old_path);
+  return out;
+}
+
+int RunDiff(const DiffFlags& flags) {
+  std::vector<std::string> lines;
+  Result<std::pair<Side, Side>> sides = LoadSides(flags, &lines);
+  if (!sides) return ReportError(sides.error());
+  const auto& [old_side, new_side] = *sides;
   if (!flags.settings.quiet) {
     for (const std::string& l : lines) std::fprintf(stderr, "%s\n", l.c_str());
   }
   const generate::ProfileDiff diff =
-      generate::DiffProfiles(DiffSideOf(*old_side), DiffSideOf(*new_side));
-  const std::vector<generate::ArchDiff>& diffs = diff.arches;
-  const bool allows_more = diff.allows_more;
-  const profile::Action& old_default = diff.old_default;
-  const profile::Action& new_default = diff.new_default;
+      generate::DiffProfiles(DiffSideOf(old_side), DiffSideOf(new_side));
   // --strict: findings in an analysed side make the exit code 1 too.
   bool strict_refused = false;
-  for (const std::optional<Side>* s : {&old_side, &new_side}) {
-    if ((*s)->built && StrictRefuses(flags.settings, *(*s)->built, "exit code 1")) {
+  for (const Side* s : {&old_side, &new_side}) {
+    if (s->built && StrictRefuses(flags.settings, *s->built, "exit code 1")) {
       strict_refused = true;
     }
   }
-
-  std::string out;
-  if (flags.json) {
-    auto side_json = [](const Side& s) {
-      return nlohmann::ordered_json{{"path", s.path},
-                                    {"kind", s.built ? "binary" : "profile"}};
-    };
-    auto changes_json = [](const std::vector<Change>& changes,
-                           bool with_conditions) {
-      nlohmann::ordered_json arr = nlohmann::ordered_json::array();
-      for (const Change& c : changes) {
-        nlohmann::ordered_json j = nlohmann::ordered_json::object();
-        j["name"] = c.name;
-        j["number"] = c.nr;
-        j["introduced_by"] = c.introduced_by;
-        if (with_conditions) {
-          j["old_conditions"] = c.old_conditions;
-          j["new_conditions"] = c.new_conditions;
-        } else if (!c.new_conditions.empty() || !c.old_conditions.empty()) {
-          j["conditions"] =
-              c.new_conditions.empty() ? c.old_conditions : c.new_conditions;
-        }
-        arr.push_back(std::move(j));
-      }
-      return arr;
-    };
-    nlohmann::ordered_json root = nlohmann::ordered_json::object();
-    root["old"] = side_json(*old_side);
-    root["new"] = side_json(*new_side);
-    root["allows_more"] = allows_more;
-    root["old_default_action"] = profile::ToString(old_default);
-    root["new_default_action"] = profile::ToString(new_default);
-    nlohmann::ordered_json arr = nlohmann::ordered_json::array();
-    for (const generate::ArchDiff& d : diffs) {
-      arr.push_back({{"arch", std::string(GetArchInfo(d.arch).name)},
-                     {"added", changes_json(d.added, false)},
-                     {"removed", changes_json(d.removed, false)},
-                     {"changed", changes_json(d.changed, true)}});
-    }
-    root["arches"] = std::move(arr);
-    out = root.dump(2) + "\n";
-  } else {
-    for (const generate::ArchDiff& d : diffs) {
-      out += fmt::format(
-          "{} -> {} ({}): {} added, {} removed{}\n", flags.old_path,
-          flags.new_path, GetArchInfo(d.arch).name, d.added.size(),
-          d.removed.size(),
-          d.changed.empty() ? ""
-                            : fmt::format(", {} changed", d.changed.size()));
-      auto line = [&](char sign, const Change& c) {
-        out += fmt::format("{} {} ({})", sign, c.name, c.nr);
-        if (!c.introduced_by.empty())
-          out += ": " + Abbreviate(c.introduced_by, 4);
-        if (sign != '~' &&
-            !(c.new_conditions.empty() && c.old_conditions.empty())) {
-          out += fmt::format(" [if {}]", c.new_conditions.empty()
-                                             ? c.old_conditions
-                                             : c.new_conditions);
-        }
-        out += '\n';
-      };
-      for (const Change& c : d.added) line('+', c);
-      for (const Change& c : d.removed) line('-', c);
-      for (const Change& c : d.changed) {
-        line('~', c);
-        out += fmt::format(
-            "    was: {}\n    now: {}\n",
-            c.old_conditions.empty() ? "unconditional" : c.old_conditions,
-            c.new_conditions.empty() ? "unconditional" : c.new_conditions);
-      }
-    }
-    if (old_default != new_default) {
-      out += fmt::format("default action: {} -> {}\n",
-                         profile::ToString(old_default),
-                         profile::ToString(new_default));
-    }
-    out += allows_more ? fmt::format("{} allows more than {}\n", flags.new_path,
-                                     flags.old_path)
-                       : fmt::format("{} allows nothing {} does not\n",
-                                     flags.new_path, flags.old_path);
-  }
+  const std::string out =
+      flags.json ? DiffJson(old_side, new_side, diff) : DiffText(flags, diff);
   std::fputs(out.c_str(), stdout);
-  return allows_more || strict_refused ? 1 : 0;
+  return diff.allows_more || strict_refused ? 1 : 0;
 }
 
 }  // namespace
