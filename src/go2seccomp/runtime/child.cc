@@ -119,4 +119,19 @@ void RedirectStdio(const int (&stdio)[3], int report_fd) {
   }
 }
 
+ExecVectors::ExecVectors(const std::vector<std::string>& argv,
+                         const std::optional<std::vector<std::string>>& env)
+    : argv_strings_(argv), env_strings_(env) {
+  for (std::string& s : argv_strings_) argv_.push_back(s.data());
+  argv_.push_back(nullptr);
+  if (env_strings_) {
+    for (std::string& s : *env_strings_) envp_.push_back(s.data());
+    envp_.push_back(nullptr);
+  }
+}
+
+char* const* ExecVectors::envp() const {
+  return env_strings_ ? envp_.data() : environ;
+}
+
 }  // namespace go2seccomp::runtime

@@ -24,6 +24,8 @@
 #include <cstdint>
 #include <iterator>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "go2seccomp/base/error.h"
 
@@ -117,6 +119,26 @@ class FailurePipe {
 // Child: makes stdio[i] the child's fd i (-1: inherit); on failure,
 // ChildFail(kRedirect, errno, kExitFilterFailed).
 void RedirectStdio(const int (&stdio)[3], int report_fd);
+
+// argv and envp as execve(2) takes them, copied before fork() so that the
+// child only reads them. envp is the parent's environ unless `env` is
+// given. Not copyable or movable: the pointers point into its own strings.
+class ExecVectors {
+ public:
+  ExecVectors(const std::vector<std::string>& argv,
+              const std::optional<std::vector<std::string>>& env);
+  ExecVectors(const ExecVectors&) = delete;
+  ExecVectors& operator=(const ExecVectors&) = delete;
+
+  char* const* argv() const { return argv_.data(); }
+  char* const* envp() const;
+
+ private:
+  std::vector<std::string> argv_strings_;
+  std::vector<char*> argv_;
+  std::optional<std::vector<std::string>> env_strings_;
+  std::vector<char*> envp_;
+};
 
 }  // namespace go2seccomp::runtime
 

@@ -24,8 +24,6 @@
 #include "go2seccomp/runtime/child.h"
 #include "go2seccomp/runtime/path_search.h"
 
-extern char** environ;
-
 namespace go2seccomp::runtime {
 namespace {
 
@@ -290,11 +288,8 @@ class Launcher {
   LaunchResult result_;
   bool supervise_ = false;
 
-  // The child's argv and envp (envp only with options_.env).
-  std::vector<std::string> argv_strings_;
-  std::vector<char*> argv_;
-  std::vector<std::string> env_strings_;
-  std::vector<char*> envp_;
+  // The child's argv and envp.
+  std::optional<ExecVectors> exec_;
   // argv[0] on PATH, and execve's filename at the address the filter's
   // exception names.
   std::string search_path_;
@@ -384,14 +379,7 @@ Result<void> Launcher::DecideSupervision() {
 }
 
 void Launcher::PrepareChildArguments() {
-  argv_strings_ = options_.argv;
-  for (std::string& s : argv_strings_) argv_.push_back(s.data());
-  argv_.push_back(nullptr);
-  if (options_.env) {
-    env_strings_ = *options_.env;
-    for (std::string& s : env_strings_) envp_.push_back(s.data());
-    envp_.push_back(nullptr);
-  }
+  exec_.emplace(options_.argv, options_.env);
   // argv[0] is searched here, not in the child, so the search may
   // allocate; a failure is reported by the child (RunChild).
   search_path_ = SearchPathOf(options_.env ? &*options_.env : nullptr);
@@ -478,8 +466,8 @@ Result<pid_t> Launcher::StartChild() {
   G2S_TRY(pipe_.Open());
   forwarding_.emplace();
   const ChildPlan plan{
-      .argv = argv_.data(),
-      .envp = options_.env ? envp_.data() : environ,
+      .argv = exec_->argv(),
+      .envp = exec_->envp(),
       .lookup_stage = lookup_.status == ProgramLookup::Status::kFound ? Stage{}
                       : lookup_.status == ProgramLookup::Status::kNotFound
                           ? Stage::kNotFound

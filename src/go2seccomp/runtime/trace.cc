@@ -31,8 +31,6 @@
 #include "go2seccomp/runtime/path_search.h"
 #include "go2seccomp/syscalls/table.h"
 
-extern char** environ;
-
 namespace go2seccomp::runtime {
 namespace {
 
@@ -571,124 +569,159 @@ void Tracer::Finish() {
 
 }  // namespace
 
-Result<TraceResult> TraceProgram(const TraceOptions& options) {
-  if (options.argv.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "no program to trace");
+namespace {
+
+int ExitCodeOf(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status)
+                           : kExitSignalBase + WTERMSIG(status);
+}
+
+// The parent's side of one trace of a resolved program, in order: fork the
+// child (which stops itself before execve), wait for that stop, seize it
+// with ptrace, let it go and follow it to the end. All allocation happens
+// before the fork.
+class TraceSession {
+ public:
+  TraceSession(const TraceOptions& options, std::string path)
+      : options_(options),
+        path_(std::move(path)),
+        exec_(options.argv, options.env) {}
+
+  Result<TraceResult> Run() {
+    G2S_TRY(pipe_.Open());
+    G2S_TRY(Fork());
+    G2S_ASSIGN_OR_RETURN(const bool stopped, AwaitStop());
+    if (!stopped) return std::move(result_);
+    G2S_TRY(Seize());
+    G2S_TRY(Follow());
+    return std::move(result_);
   }
-  TraceResult result;
-  std::string search_path = SearchPathOf(options.env ? &*options.env : nullptr);
-  Resolved resolved = ResolveProgram(options.argv[0], search_path);
-  if (resolved.path.empty()) {
-    result.exit_code = resolved.exit_code;
-    result.failure = std::move(resolved.failure);
-    return result;
+
+ private:
+  Result<void> Fork() {
+    // Forwarding, as in the launcher (child.h).
+    forwarding_.emplace();
+    const ChildPlan plan{
+        .path = path_.c_str(),
+        .argv = exec_.argv(),
+        .envp = exec_.envp(),
+        .stdio = {options_.stdin_fd, options_.stdout_fd, options_.stderr_fd},
+        .report_fd = pipe_.write_fd(),
+        .forwarding = &*forwarding_,
+    };
+    pid_ = fork();
+    if (pid_ == 0) RunChild(plan);
+    const int fork_errno = errno;
+    pipe_.CloseWriteEnd();
+    if (pid_ < 0) {
+      pipe_.CloseReadEnd();
+      forwarding_->Restore();
+      return MakeError(ErrorCode::kSystem, "fork: {}",
+                       std::strerror(fork_errno));
+    }
+    forwarding_->Start(pid_);
+    return {};
   }
 
-  // All allocation happens here, before fork().
-  std::vector<std::string> argv_strings = options.argv;
-  std::vector<char*> argv;
-  for (std::string& s : argv_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_strings;
-  std::vector<char*> envp;
-  if (options.env) {
-    env_strings = *options.env;
-    for (std::string& s : env_strings) envp.push_back(s.data());
-    envp.push_back(nullptr);
-  }
-
-  FailurePipe pipe;
-  G2S_TRY(pipe.Open());
-  // Forwarding, as in the launcher (child.h).
-  SignalForwarding forwarding;
-  ChildPlan plan{
-      .path = resolved.path.c_str(),
-      .argv = argv.data(),
-      .envp = options.env ? envp.data() : environ,
-      .stdio = {options.stdin_fd, options.stdout_fd, options.stderr_fd},
-      .report_fd = pipe.write_fd(),
-      .forwarding = &forwarding,
-  };
-
-  pid_t pid = fork();
-  if (pid == 0) RunChild(plan);
-  int fork_errno = errno;
-  pipe.CloseWriteEnd();
-  if (pid < 0) {
-    pipe.CloseReadEnd();
-    forwarding.Restore();
-    return MakeError(ErrorCode::kSystem, "fork: {}", std::strerror(fork_errno));
-  }
-  forwarding.Start(pid);
-
-  // The child's report, if it failed before its program started.
-  auto read_failure = [&]() -> std::optional<ChildFailure> {
-    pipe.Read(/*block=*/true);
-    pipe.CloseReadEnd();
-    return pipe.failure();
-  };
-  auto exit_code_of = [](int status) {
-    return WIFEXITED(status) ? WEXITSTATUS(status)
-                             : kExitSignalBase + WTERMSIG(status);
-  };
-
-  // The child stops itself before execve.
-  int status = 0;
-  pid_t waited;
-  do {
-    waited = waitpid(pid, &status, WUNTRACED);
-  } while (waited < 0 && errno == EINTR);
-  if (waited < 0 || !WIFSTOPPED(status)) {
-    int wait_errno = errno;
-    forwarding.Restore();
+  // Whether the child stopped itself before execve; false when it ended
+  // first (result_ then says why).
+  Result<bool> AwaitStop() {
+    int status = 0;
+    pid_t waited;
+    do {
+      waited = waitpid(pid_, &status, WUNTRACED);
+    } while (waited < 0 && errno == EINTR);
+    if (waited >= 0 && WIFSTOPPED(status)) return true;
+    const int wait_errno = errno;
+    forwarding_->Restore();
     if (waited < 0) {
-      pipe.CloseReadEnd();
+      pipe_.CloseReadEnd();
       return MakeError(ErrorCode::kSystem, "waitpid: {}",
                        std::strerror(wait_errno));
     }
-    std::optional<ChildFailure> f = read_failure();
-    result.exit_code = exit_code_of(status);
-    result.failure = f ? DescribeFailure(*f, resolved.path)
-                       : fmt::format(
-                             "the child died before it was traced "
-                             "(wait status {:#x})",
-                             status);
-    return result;
+    std::optional<ChildFailure> f = ReadFailure();
+    result_.exit_code = ExitCodeOf(status);
+    result_.failure = f ? DescribeFailure(*f, path_)
+                        : fmt::format(
+                              "the child died before it was traced "
+                              "(wait status {:#x})",
+                              status);
+    return false;
   }
-  if (ptrace(PTRACE_SEIZE, pid, nullptr,
-             reinterpret_cast<void*>(
-                 static_cast<std::uintptr_t>(kPtraceOptions))) != 0) {
-    int err = errno;
-    kill(pid, SIGKILL);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+
+  Result<void> Seize() {
+    if (ptrace(PTRACE_SEIZE, pid_, nullptr,
+               reinterpret_cast<void*>(
+                   static_cast<std::uintptr_t>(kPtraceOptions))) == 0) {
+      kill(pid_, SIGCONT);
+      return {};
     }
-    pipe.CloseReadEnd();
-    forwarding.Restore();
+    const int err = errno;
+    kill(pid_, SIGKILL);
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pipe_.CloseReadEnd();
+    forwarding_->Restore();
     return MakeError(ErrorCode::kSystem,
                      "ptrace(PTRACE_SEIZE) of the child failed: {} (ptrace "
                      "may be forbidden here: kernel.yama.ptrace_scope, a "
                      "container's seccomp profile or missing CAP_SYS_PTRACE)",
                      std::strerror(err));
   }
-  kill(pid, SIGCONT);
 
-  result.used_syscall_info = !options.force_register_fallback;
-  Tracer tracer(pid, result.used_syscall_info, &result);
-  Result<void> ran = tracer.Run();
-  forwarding.Restore();
-  if (!ran) {
-    kill(pid, SIGKILL);  // the others die with us (PTRACE_O_EXITKILL)
-    pipe.CloseReadEnd();
-    return Unexpected(std::move(ran).error());
+  // Runs the tracer to the end of the child and everything it forks.
+  Result<void> Follow() {
+    result_.used_syscall_info = !options_.force_register_fallback;
+    Tracer tracer(pid_, result_.used_syscall_info, &result_);
+    Result<void> ran = tracer.Run();
+    forwarding_->Restore();
+    if (!ran) {
+      kill(pid_, SIGKILL);  // the others die with us (PTRACE_O_EXITKILL)
+      pipe_.CloseReadEnd();
+      return Unexpected(std::move(ran).error());
+    }
+    tracer.Finish();
+    if (std::optional<ChildFailure> f = ReadFailure()) {
+      result_.started = false;
+      result_.failure = DescribeFailure(*f, path_);
+    } else if (!result_.started) {
+      result_.failure = "the program did not start";
+    }
+    return {};
   }
-  tracer.Finish();
-  if (std::optional<ChildFailure> f = read_failure()) {
-    result.started = false;
-    result.failure = DescribeFailure(*f, resolved.path);
-  } else if (!result.started) {
-    result.failure = "the program did not start";
+
+  // The child's report, if it failed before its program started.
+  std::optional<ChildFailure> ReadFailure() {
+    pipe_.Read(/*block=*/true);
+    pipe_.CloseReadEnd();
+    return pipe_.failure();
   }
-  return result;
+
+  const TraceOptions& options_;
+  const std::string path_;
+  const ExecVectors exec_;
+  FailurePipe pipe_;
+  std::optional<SignalForwarding> forwarding_;
+  pid_t pid_ = -1;
+  TraceResult result_;
+};
+
+}  // namespace
+
+Result<TraceResult> TraceProgram(const TraceOptions& options) {
+  if (options.argv.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "no program to trace");
+  }
+  std::string search_path = SearchPathOf(options.env ? &*options.env : nullptr);
+  Resolved resolved = ResolveProgram(options.argv[0], search_path);
+  if (resolved.path.empty()) {
+    TraceResult result;
+    result.exit_code = resolved.exit_code;
+    result.failure = std::move(resolved.failure);
+    return result;
+  }
+  return TraceSession(options, std::move(resolved.path)).Run();
 }
 
 std::uint64_t TotalCalls(const ArchCounts& counts) {
