@@ -616,6 +616,9 @@ class Flow_ {
 template <class Succ>
 State Flow_::RunBlock(int b, State s, bool record, FunctionFlow* out,
                       Succ&& succ) {
+  // Room for the slots the block's stores add: one allocation, not one per
+  // insert (the copy from the in-state has no spare capacity).
+  s.slots.reserve(s.slots.size() + 8);
   const std::size_t first = block_first_insn_[b];
   const std::size_t last = b + 1 < static_cast<int>(block_first_insn_.size())
                                ? block_first_insn_[b + 1]
@@ -881,6 +884,7 @@ bool Flow_::JoinState(State* into, const State& from, bool widen) const {
 // what the two sides read there.
 std::vector<Slot> Flow_::JoinSlots(const State& a, const State& b, bool widen) const {
   std::vector<Slot> merged;
+  merged.reserve(a.slots.size() + b.slots.size());
   std::size_t i = 0, j = 0;
   auto emit = [&](std::int64_t off, int size) {
     Value v = ReadSlot(a, off, size);
