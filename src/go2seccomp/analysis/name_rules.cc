@@ -18,11 +18,18 @@ bool IsAllThreadsMachinery(std::string_view name) {
          name.starts_with("runtime.syscall_runtime_doAllThreadsSyscall");
 }
 
+// Only the vDSO functions that can enter the kernel themselves: the time
+// functions fall back to the real syscall when the clock source cannot be
+// read from user space (lib/vdso/gettimeofday.c, *_fallback). __vdso_time
+// and __vdso_getcpu never do: time() reads the coarse seconds from the vDSO
+// data page (__cvdso_time_data; x86's pre-5.3 vclock_gettime.c read
+// gtod->wall_time_sec), and x86's getcpu reads RDPID or the per-CPU segment
+// limit (arch/x86/entry/vdso/vgetcpu.c). A C library without the vDSO
+// makes those syscalls from its own code, which is analysed like any
+// other.
 constexpr VdsoFallback kX86_64Vdso[] = {
     {"__vdso_clock_gettime", "clock_gettime"},
     {"__vdso_gettimeofday", "gettimeofday"},
-    {"__vdso_time", "time"},
-    {"__vdso_getcpu", "getcpu"},
     {"__vdso_clock_getres", "clock_getres"},
     {"__vdso_getrandom", "getrandom"},
 };
@@ -36,7 +43,6 @@ constexpr VdsoFallback kI386Vdso[] = {
     {"__vdso_clock_gettime", "clock_gettime"},
     {"__vdso_clock_gettime64", "clock_gettime64"},
     {"__vdso_gettimeofday", "gettimeofday"},
-    {"__vdso_time", "time"},
 };
 constexpr VdsoFallback kArmVdso[] = {
     {"__vdso_clock_gettime", "clock_gettime"},
