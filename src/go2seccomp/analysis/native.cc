@@ -1682,6 +1682,17 @@ void NativeJob::CollectSyscallsAndFindings() {
     for (const auto& [nr, uses] : img.report.uses) {
       for (const SyscallUse& u : uses) {
         const bool vdso = u.how == Resolution::kVdsoFallback;
+        // The interpreter names the vDSO functions only to look them up for
+        // libc (glibc's setup_vdso_pointers into GLRO(dl_vdso_*); musl's
+        // ld.so is its libc). Whoever calls one pairs it with the syscall:
+        // glibc's INLINE_VSYSCALL (sysdeps/unix/sysv/linux/sysdep-vdso.h)
+        // and musl's clock_gettime make it from the same function when the
+        // vDSO is absent or says ENOSYS, and glibc's IFUNCs that return the
+        // vDSO function (x86 gettimeofday, time) pick between it and a
+        // *_syscall function the resolver materialises. That function is
+        // reached when the caller is, so its syscall site stands for the
+        // vDSO's own fallback; an unreached caller makes neither.
+        if (vdso && img.is_interp) continue;
         if (!vdso && !reached_[i][u.func]) continue;
         out_.syscalls[nr].push_back(
             NativeUse{img.path, vdso ? u.detail : img.FunctionName(u.func),
