@@ -125,6 +125,36 @@ TEST(NativeAnalysis, CachedClosureIsTheSame) {
   }
 }
 
+// vDSO functions as syscall sites (name_rules.h VdsoFallbacks): ld.so's
+// lookups of them are none, since libc's caller makes the syscall itself
+// (INLINE_VSYSCALL), and __vdso_time / __vdso_getcpu never enter the kernel.
+// On the real libc: clock_gettime still comes from a reached libc function,
+// the one that calls the vDSO pointer.
+TEST(NativeAnalysis, VdsoFallbacksComeFromTheCallersNotTheLookups) {
+  if (HostArch() != Arch::kX86_64) GTEST_SKIP() << "needs an x86-64 host libc";
+  Opened o = Open(test_util::Fixture("cgonet", "amd64-cgo"));
+  auto c = AnalyzeNativeDependencies(o.elf, Arch::kX86_64, NativeOptions{});
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_FALSE(c->images.empty());
+  const std::string& interp = c->images.front();
+  ASSERT_THAT(interp, HasSubstr("ld-linux-x86-64.so.2"));
+  for (const auto& [nr, uses] : c->syscalls) {
+    for (const NativeUse& u : uses) {
+      const bool vdso = u.function.starts_with("__vdso_");
+      EXPECT_FALSE(vdso && u.image == interp) << nr << " " << u.function;
+      EXPECT_NE(u.function, "__vdso_time") << nr;
+      EXPECT_NE(u.function, "__vdso_getcpu") << nr;
+    }
+  }
+  ASSERT_TRUE(c->syscalls.count(Nr("clock_gettime")));
+  bool by_caller = false;
+  for (const NativeUse& u : c->syscalls.at(Nr("clock_gettime"))) {
+    by_caller |= u.image.find("libc.so.6") != std::string::npos && !u.chain.empty() &&
+                 u.function.find("clock_gettime") != std::string::npos;
+  }
+  EXPECT_TRUE(by_caller);
+}
+
 // A library that is there but is not an ELF file of the arch is an error
 // naming it, not a finding: the analysis cannot vouch for what it does.
 TEST(NativeAnalysis, BrokenLibraryIsAnErrorNamingIt) {
