@@ -17,6 +17,7 @@
 #include "go2seccomp/base/parallel.h"
 #include "go2seccomp/profile/renderers.h"
 #include "tools/go2seccomp/commands.h"
+#include "tools/go2seccomp/heap.h"
 
 namespace go2seccomp::cli {
 namespace {
@@ -53,6 +54,8 @@ int RunBatch(const std::vector<std::string>& binaries, const std::string& dir,
                                     dir, ec.message())});
   }
   const std::vector<std::string> outputs = OutputPaths(binaries, dir, format);
+  // (The largest binary decides: the range only grows.)
+  for (const std::string& b : binaries) AdviseHugePagesForFile(b);
   std::mutex print_mu;
   std::atomic<int> failed{0};
   const auto start = std::chrono::steady_clock::now();

@@ -2,18 +2,13 @@
 // them. Every subcommand lives in its own file (commands.h); this file only
 // assembles the CLI, runs the chosen command and turns errors into exit
 // codes (the one place an Error becomes text).
-#include <malloc.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
-#include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "tools/go2seccomp/commands.h"
+#include "tools/go2seccomp/heap.h"
 #include "tools/go2seccomp/version.h"
 
 namespace go2seccomp::cli {
@@ -25,58 +20,9 @@ int ReportError(const Error& error) {
 
 }  // namespace go2seccomp::cli
 
-namespace {
-
-// Where the analysis's time goes on a VM is page faults: the flow analysis
-// and the code index allocate and free a few MB per binary, and glibc's
-// defaults give each large vector fresh mmap(2)ed pages (the dynamic mmap
-// threshold, mallopt(3)) and hand freed heap back (M_TRIM_THRESHOLD), so
-// the states of each function analysed fault in again, one 4 KB page at a
-// time (cmd/go: ~2000 faults, a third of the run on a paravirtualised
-// guest). So: one arena, large blocks from the heap, the heap kept and
-// grown in 64 MB steps, and that range advised for transparent huge pages
-// (what glibc's glibc.malloc.hugetlb=1 tunable does, which only the
-// environment can set): one fault per 2 MB where the kernel allows THP
-// ("madvise" or "always" in /sys/kernel/mm/transparent_hugepage/enabled);
-// untouched parts stay unbacked. Exec'ed programs are not affected.
-void TuneMalloc() {
-  // One malloc arena for all threads: the analysis threads' short-lived
-  // vectors otherwise leave each thread a partly used heap of its own,
-  // ~10% of the peak (peak RSS: Debian's go 26 -> 24 MB, dockerd 127 -> 116
-  // MB), for no measurable speed.
-  mallopt(M_ARENA_MAX, 1);
-  constexpr int kMiB = 1 << 20;
-  mallopt(M_MMAP_THRESHOLD, 32 * kMiB);  // glibc's maximum on 64-bit
-  mallopt(M_TRIM_THRESHOLD, 1024 * kMiB);
-  mallopt(M_TOP_PAD, 64 * kMiB);
-  // Grow the heap now (by the request plus M_TOP_PAD) and advise that range.
-  char* const before = static_cast<char*>(sbrk(0));
-  // (volatile: a malloc the compiler sees freed unused may be elided.)
-  void* volatile grow = std::malloc(kMiB);
-  char* const after = static_cast<char*>(sbrk(0));
-  const auto head = reinterpret_cast<std::uintptr_t>(grow);
-  std::free(grow);
-  constexpr std::uintptr_t kHuge = 2 * kMiB;
-  // The heap above `grow` has been written (the top chunk's header), and a
-  // 2 MB range with a 4 KB page in it cannot get a huge page on fault.
-  const auto lo = (head + kMiB + 64 + kHuge - 1) & ~(kHuge - 1);
-  const auto hi = reinterpret_cast<std::uintptr_t>(after) & ~(kHuge - 1);
-  if (before == reinterpret_cast<char*>(-1) || head == 0 || hi <= lo + kHuge) return;
-  if (madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE) != 0) return;
-  // Only whole aligned 2 MB pages can be huge: the heap's unaligned head
-  // (from where `grow` began up to lo) is held by one block that is never
-  // touched (so never backed), and later allocations start at lo.
-  if (lo > head + 4096) {
-    [[maybe_unused]] static void* volatile hold = nullptr;
-    hold = std::malloc(lo - head - 64);
-  }
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace go2seccomp;
-  TuneMalloc();
+  cli::TuneHeap();
   CLI::App app{
       "go2seccomp: seccomp profiles that allow exactly the syscalls a Go "
       "binary can make, and a launcher that applies them.\n\n"

@@ -9,6 +9,7 @@
 
 #include "go2seccomp/base/arch.h"
 #include "tools/go2seccomp/commands.h"
+#include "tools/go2seccomp/heap.h"
 
 namespace go2seccomp::cli {
 namespace {
@@ -190,6 +191,7 @@ generate::Generator MakeGenerator(const std::string& binary,
 Result<generate::Generated> Generate(const std::string& binary,
                                      const AnalyzeSettings& s,
                                      std::string_view hide_prefix) {
+  AdviseHugePagesForFile(binary);
   Result<generate::Generated> g = MakeGenerator(binary, s).Run();
   if (g) PrintFindings(*g, hide_prefix);
   return g;
