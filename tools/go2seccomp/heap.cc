@@ -67,6 +67,10 @@ void TuneHeap() {
   }
   g_lo = lo;
   g_hi = hi;
+  // The first huge page now: the CLI's own allocations (flag parsing) come
+  // before AdviseHugePagesFor knows the file and would otherwise leave 4 KB
+  // pages in it, which keeps that 2 MB range from ever being a huge page.
+  AdviseHugePagesFor(2 * kHuge);
 }
 
 void AdviseHugePagesFor(std::uint64_t bytes) {

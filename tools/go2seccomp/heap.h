@@ -13,7 +13,7 @@ namespace go2seccomp::cli {
 
 // One arena, large blocks from the heap, the heap kept and grown in 64 MB
 // steps now, with its unaligned head held so that allocations start on a
-// 2 MB boundary.
+// 2 MB boundary, and the first 2 MB of it advised for huge pages.
 void TuneHeap();
 
 // Advises transparent huge pages for the part of the heap an analysis of a
