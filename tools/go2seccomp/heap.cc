@@ -19,6 +19,19 @@ constexpr std::uintptr_t kHuge =
 // advised so far.
 std::uintptr_t g_lo = 0, g_hi = 0, g_advised = 0;
 
+// Grows the advised part of [g_lo, g_hi) to `len` bytes (whole huge pages).
+void AdviseFirst(std::uintptr_t len) {
+  if (g_lo == 0) return;
+  const std::uintptr_t want =
+      std::min<std::uintptr_t>(len & ~(kHuge - 1), g_hi - g_lo);
+  if (want <= g_advised) return;
+  // Best effort: without THP the advice fails or does nothing.
+  if (madvise(reinterpret_cast<void*>(g_lo + g_advised), want - g_advised,
+              MADV_HUGEPAGE) == 0) {
+    g_advised = want;
+  }
+}
+
 }  // namespace
 
 // Where the analysis's time goes on a VM is page faults: the flow analysis
@@ -70,19 +83,11 @@ void TuneHeap() {
   // The first huge page now: the CLI's own allocations (flag parsing) come
   // before AdviseHugePagesFor knows the file and would otherwise leave 4 KB
   // pages in it, which keeps that 2 MB range from ever being a huge page.
-  AdviseHugePagesFor(2 * kHuge);
+  AdviseFirst(kHuge);
 }
 
 void AdviseHugePagesFor(std::uint64_t bytes) {
-  if (g_lo == 0) return;
-  const std::uintptr_t want = std::min<std::uintptr_t>(
-      static_cast<std::uintptr_t>(bytes / 2) & ~(kHuge - 1), g_hi - g_lo);
-  if (want <= g_advised) return;
-  // Best effort: without THP the advice fails or does nothing.
-  if (madvise(reinterpret_cast<void*>(g_lo + g_advised), want - g_advised,
-              MADV_HUGEPAGE) == 0) {
-    g_advised = want;
-  }
+  AdviseFirst(static_cast<std::uintptr_t>(bytes / 2));
 }
 
 void AdviseHugePagesForFile(const std::string& path) {

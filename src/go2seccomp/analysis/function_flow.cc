@@ -616,9 +616,6 @@ class Flow_ {
 template <class Succ>
 State Flow_::RunBlock(int b, State s, bool record, FunctionFlow* out,
                       Succ&& succ) {
-  // Room for the slots the block's stores add: one allocation, not one per
-  // insert (the copy from the in-state has no spare capacity).
-  s.slots.reserve(s.slots.size() + 8);
   const std::size_t first = block_first_insn_[b];
   const std::size_t last = b + 1 < static_cast<int>(block_first_insn_.size())
                                ? block_first_insn_[b + 1]
