@@ -24,13 +24,15 @@ fi
 # crashes qemu-i386 ("exitsyscall: syscall frame is no longer valid"), which
 # is qemu's limit and is listed, not failed. Even signal-free, the runtime
 # sometimes finds its scheduler state corrupted under qemu-i386 ("fatal
-# error: resetspinning: not a spinning m", seen once in CI on rawsys), so a
-# 386 run that dies with one of these runtime errors is retried twice
+# error: resetspinning: not a spinning m", seen once in CI on rawsys;
+# "fatal error: mallocgc called without a P or outside bootstrapping", seen
+# in CI on execproc after its fork), so a 386 run that dies with any Go
+# runtime throw ("fatal error: ...") or one of these is retried twice
 # before it counts as one qemu cannot run. Nothing here enforces a filter
 # (qemu-user ignores the guest's seccomp), so such a crash cannot come from
 # the profile. The 386 fixtures are also traced natively (IA32 emulation,
 # ptrace) by arch32_live_test.
-qemu_crash='bad g in signal handler|morestack on g|syscall frame is no longer valid|unexpected signal during runtime execution|lock count|not a spinning m|fatal error: [a-z]+: '
+qemu_crash='bad g in signal handler|morestack on g|syscall frame is no longer valid|unexpected signal during runtime execution|lock count|not a spinning m|called without a P|fatal error: '
 if [ "$variant" = 386 ]; then
   export GODEBUG=asyncpreemptoff=1
 fi
