@@ -198,13 +198,17 @@ class Analyzer {
   // Whether a linear sweep of `f` starts an instruction at one of `cands`
   // (sorted, inside f), or meets bytes that do not decode before the last.
   bool MayStartInstruction(const Function& f, std::span<const std::uint64_t> cands) const;
+  std::vector<std::uint32_t> CalleesFirst(const CodeIndex& index,
+                                          std::vector<std::uint32_t>* todo) const;
   void AddFinding(Report* r, Finding::Kind kind, std::uint64_t pc, std::string detail) const;
 
   const Program& p_;
   const Options& opt_;
   FlowConfig cfg_;
   std::unique_ptr<disasm::Decoder> decoder_;
-  std::unordered_map<std::uint32_t, FuncResult> results_;
+  // By function index (address order): Finalize reports sites in this
+  // order, which must not depend on the rounds that found them.
+  std::map<std::uint32_t, FuncResult> results_;
   // Wrapper entry address -> locations of the number (what FlowEnv serves).
   std::unordered_map<std::uint64_t, std::vector<EntryLoc>> wrapper_locs_;
   std::map<std::uint32_t, WrapperInfo> wrappers_;
@@ -354,6 +358,35 @@ bool Analyzer::UpdateSummary(std::uint32_t func) {
   return true;
 }
 
+// The functions of `todo` (sorted) that branch to another one of them wait
+// for the next round: what the callee's analysis finds (a wrapper, an
+// argument summary) would have them analysed again, and the callers are
+// the big ones (syscall.forkAndExecInChild1, ~1000 instructions, was
+// analysed three times on cmd/go: a third of the fixpoint). Returns them,
+// removed from todo; none when every function waits on another (a cycle).
+std::vector<std::uint32_t> Analyzer::CalleesFirst(const CodeIndex& index,
+                                                  std::vector<std::uint32_t>* todo) const {
+  std::vector<std::uint32_t> later, now;
+  if (todo->size() < 2) return later;
+  std::vector<std::uint64_t> entries;
+  entries.reserve(todo->size());
+  for (std::uint32_t f : *todo) entries.push_back(p_.funcs[f].entry);  // sorted: funcs are
+  for (std::uint32_t f : *todo) {
+    const Function& fn = p_.funcs[f];
+    bool waits = false;
+    for (const BranchHit& h : index.BranchesFrom(fn.entry, fn.end)) {
+      if (h.target != fn.entry && std::binary_search(entries.begin(), entries.end(), h.target)) {
+        waits = true;
+        break;
+      }
+    }
+    (waits ? later : now).push_back(f);
+  }
+  if (now.empty()) return {};
+  *todo = std::move(now);
+  return later;
+}
+
 Report Analyzer::Run() {
   Report report;
   report.arch = p_.arch;
@@ -418,6 +451,7 @@ Report Analyzer::Run() {
   while (true) {
     std::sort(todo.begin(), todo.end());
     todo.erase(std::unique(todo.begin(), todo.end()), todo.end());
+    std::vector<std::uint32_t> later = CalleesFirst(index, &todo);
     if (!todo.empty()) {
       ++stats_.rounds;
       AnalyzeFunctions(todo);
@@ -435,7 +469,7 @@ Report Analyzer::Run() {
       if (UpdateWrapper(f, locs, false)) grown.push_back(p_.funcs[f].entry);
       if (cfg_.track_args && UpdateSummary(f)) grown.push_back(p_.funcs[f].entry);
     }
-    if (grown.empty() && opt_.name_rules && !names_applied) {
+    if (grown.empty() && later.empty() && opt_.name_rules && !names_applied) {
       // The data flow has converged: let the name rules add what it cannot
       // see (numbers passed through globals or closures), then go on.
       names_applied = true;
@@ -444,10 +478,10 @@ Report Analyzer::Run() {
       }
       covered_ = rules.covered;
     }
-    if (grown.empty()) break;
+    if (grown.empty() && later.empty()) break;
     std::sort(grown.begin(), grown.end());
     grown.erase(std::unique(grown.begin(), grown.end()), grown.end());
-    todo.clear();
+    todo = std::move(later);
     for (const BranchHit& h : index.BranchesTo(grown)) {
       if (auto f = p_.FuncAt(h.site)) todo.push_back(static_cast<std::uint32_t>(*f));
     }

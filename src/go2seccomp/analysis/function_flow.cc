@@ -114,6 +114,15 @@ struct State {
   bool operator==(const State&) const = default;
 };
 
+// Whether two slot lists hold the same offsets and widths.
+bool SameKeys(const std::vector<Slot>& a, const std::vector<Slot>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    if (a[k].off != b[k].off || a[k].size != b[k].size) return false;
+  }
+  return true;
+}
+
 class Flow_ {
  public:
   Flow_(std::span<const Instruction> insns, std::uint64_t entry,
@@ -581,6 +590,7 @@ class Flow_ {
   static bool JoinValue(Value* into, const Value& from, bool widen);
   bool JoinState(State* into, const State& from, bool widen) const;
   std::vector<Slot> JoinSlots(const State& a, const State& b, bool widen) const;
+  static bool JoinSlotsInPlace(std::vector<Slot>* into, const std::vector<Slot>& from, bool widen);
   int NumBlocks() const { return static_cast<int>(block_starts_.size()); }
   // In-states are allocated on first use: big functions have thousands of
   // blocks and a state is a few KiB.
@@ -859,12 +869,22 @@ bool Flow_::JoinState(State* into, const State& from, bool widen) const {
   // joined).
   const bool args_lost = into->args_lost || from.args_lost;
   const bool stack_lost = into->stack_lost || from.stack_lost;
-  std::vector<Slot> merged = JoinSlots(*into, from, widen);
   // In a lost stack an absent slot reads as Top already.
-  if (stack_lost) std::erase_if(merged, [](const Slot& sl) { return sl.v.is_top(); });
-  if (merged != into->slots) {
-    into->slots = std::move(merged);
-    changed = true;
+  auto drop_top = [&](std::vector<Slot>* slots) {
+    return stack_lost && std::erase_if(*slots, [](const Slot& sl) { return sl.v.is_top(); }) > 0;
+  };
+  if (SameKeys(into->slots, from.slots)) {
+    // Both sides know the same slots (most joins: a loop's back edge, two
+    // arms that store the same frame): JoinSlots's result, in place.
+    changed |= JoinSlotsInPlace(&into->slots, from.slots, widen);
+    changed |= drop_top(&into->slots);
+  } else {
+    std::vector<Slot> merged = JoinSlots(*into, from, widen);
+    drop_top(&merged);
+    if (merged != into->slots) {
+      into->slots = std::move(merged);
+      changed = true;
+    }
   }
   if (stack_lost != into->stack_lost) {
     into->stack_lost = stack_lost;
@@ -873,6 +893,27 @@ bool Flow_::JoinState(State* into, const State& from, bool widen) const {
   if (args_lost != into->args_lost) {
     into->args_lost = args_lost;
     changed = true;
+  }
+  return changed;
+}
+
+// JoinSlots when both sides hold the same keys: each slot reads as its own
+// value, truncated to its width (ReadSlot), so it is that join. True if
+// any slot changed.
+bool Flow_::JoinSlotsInPlace(std::vector<Slot>* into, const std::vector<Slot>& from, bool widen) {
+  bool changed = false;
+  for (std::size_t k = 0; k < into->size(); ++k) {
+    Slot& sl = (*into)[k];
+    if (sl.size >= 8) {
+      changed |= JoinValue(&sl.v, from[k].v, widen);
+      continue;
+    }
+    Value v = sl.v.Truncated(sl.size);
+    JoinValue(&v, from[k].v.Truncated(sl.size), widen);
+    if (!(v == sl.v)) {
+      sl.v = v;
+      changed = true;
+    }
   }
   return changed;
 }

@@ -289,6 +289,27 @@ std::vector<BranchHit> CodeIndex::BranchesTo(std::span<const std::uint64_t> targ
   return out;
 }
 
+std::vector<BranchHit> CodeIndex::BranchesFrom(std::uint64_t lo, std::uint64_t hi) const {
+  std::vector<BranchHit> out;
+  // Chunks are in address order and each chunk's branches in site order
+  // (Build): a binary search finds the first site at or above lo.
+  auto chunk = std::partition_point(branches_.begin(), branches_.end(),
+                                    [&](const ChunkBranches& c) { return c.base + kChunk <= lo; });
+  for (; chunk != branches_.end() && chunk->base < hi; ++chunk) {
+    const std::uint64_t from = lo > chunk->base ? lo - chunk->base : 0;
+    auto first = std::partition_point(chunk->packed.begin(), chunk->packed.end(), [&](std::uint64_t w) {
+      return (w & ((std::uint64_t{1} << 20) - 1)) < from;
+    });
+    for (auto k = static_cast<std::size_t>(first - chunk->packed.begin()); k < chunk->packed.size();
+         ++k) {
+      const BranchHit h = chunk->At(k);
+      if (h.site >= hi) break;
+      out.push_back(h);
+    }
+  }
+  return out;
+}
+
 std::vector<BranchHit> FindAddressReferences(
     const Program& program, std::span<const std::uint64_t> targets) {
   std::vector<BranchHit> out;

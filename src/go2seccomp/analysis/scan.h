@@ -46,6 +46,9 @@ class CodeIndex {
   const std::vector<std::uint64_t>& syscall_candidates() const { return syscalls_; }
   // Direct branches to any of `targets` (function entries), sorted by site.
   std::vector<BranchHit> BranchesTo(std::span<const std::uint64_t> targets) const;
+  // Direct branches whose site lies in [lo, hi) (one function's code),
+  // sorted by site.
+  std::vector<BranchHit> BranchesFrom(std::uint64_t lo, std::uint64_t hi) const;
   std::size_t branch_count() const;
 
  private:
