@@ -101,10 +101,22 @@ std::vector<profile::Rule> ArgumentRules(const ArgInfo& info,
   return rules;
 }
 
-// explain's line for a syscall the C side makes: the first C function
-// that makes it, how that function is reached, and how many others make it.
+// explain's line for a syscall the C side makes: the C function that makes
+// it with the shortest chain (the most direct reason; the first such in the
+// analysis's address order), how that function is reached, and how many
+// others make it.
 std::string NativeReason(const std::vector<analysis::NativeUse>& uses) {
-  const analysis::NativeUse& u = uses.front();
+  auto steps = [](const analysis::NativeUse& u) {
+    std::size_t n = 0;
+    for (std::size_t at = u.chain.find(" -> "); at != std::string::npos;
+         at = u.chain.find(" -> ", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  const analysis::NativeUse& u = *std::min_element(
+      uses.begin(), uses.end(),
+      [&](const auto& a, const auto& b) { return steps(a) < steps(b); });
   std::string s = fmt::format("{} (and {} more C function(s))", u.function,
                               uses.size() - 1);
   if (!u.chain.empty()) s += "; reached: " + u.chain;
