@@ -370,7 +370,8 @@ std::vector<std::uint32_t> Analyzer::CalleesFirst(const CodeIndex& index,
   if (todo->size() < 2) return later;
   std::vector<std::uint64_t> entries;
   entries.reserve(todo->size());
-  for (std::uint32_t f : *todo) entries.push_back(p_.funcs[f].entry);  // sorted: funcs are
+  // Sorted like todo: funcs are in entry order.
+  for (std::uint32_t f : *todo) entries.push_back(p_.funcs[f].entry);
   for (std::uint32_t f : *todo) {
     const Function& fn = p_.funcs[f];
     bool waits = false;
