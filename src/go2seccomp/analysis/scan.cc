@@ -58,6 +58,15 @@ class EntrySet {
     for (const auto& [entry, locs] : p.external_wrappers) Add(entry);
     std::sort(others_.begin(), others_.end());
   }
+  // The largest power of two (at most 256) that divides every entry,
+  // minus one: a branch whose target has any of these bits set reaches no
+  // entry. Go's linker aligns amd64 functions to 32 bytes
+  // (cmd/link/internal/amd64 funcAlign), so this rules out 31 of 32
+  // random rel8/rel32 displacements before any lookup.
+  std::uint8_t AlignMask() const {
+    const std::uint64_t bits = low_bits_ | 256;
+    return static_cast<std::uint8_t>((bits & (~bits + 1)) - 1);
+  }
   bool Has(std::uint64_t a) const {
     if (a % kSlot == 0) {
       if (const Bits* b = Find(a)) {
@@ -82,6 +91,7 @@ class EntrySet {
     return nullptr;
   }
   void Add(std::uint64_t a) {
+    low_bits_ |= a;
     Bits* b = a % kSlot == 0 ? const_cast<Bits*>(Find(a)) : nullptr;
     if (b != nullptr) {
       const std::uint64_t slot = (a - b->lo) / kSlot;
@@ -92,6 +102,7 @@ class EntrySet {
   }
   std::vector<Bits> regions_;
   std::vector<std::uint64_t> others_;
+  std::uint64_t low_bits_ = 0;  // every entry ORed together
 };
 
 struct IndexChunk {
@@ -153,23 +164,50 @@ void IndexX86(const IndexChunk& c, const EntrySet& entries, std::vector<std::uin
   const std::uint8_t* p = r.bytes.data();
   std::size_t i = c.begin;
 #if defined(__SSE2__)
-  // Most code bytes start nothing the index wants (about one in eight
-  // does): test 16 at a time and visit only the marked ones. SSE2 is part
-  // of the x86-64 baseline; other hosts take the byte loop below.
+  // 16 positions at a time, visiting only those where IndexX86At can find
+  // something: a syscall-entry opcode pair, or a branch opcode whose
+  // target is aligned like every entry (EntrySet::AlignMask). The target's
+  // low byte is the position's low byte plus the instruction length plus
+  // the displacement's low byte, so byte arithmetic decides alignment
+  // without decoding the displacement. (Without the alignment test about
+  // one position in eight would be visited: the 7x Jcc opcodes alone are a
+  // sixteenth of all byte values.) SSE2 is part of the x86-64 baseline;
+  // other hosts take the byte loop below.
+  const __m128i align = _mm_set1_epi8(static_cast<char>(entries.AlignMask()));
+  const __m128i zero = _mm_setzero_si128();
   const __m128i k0f = _mm_set1_epi8(0x0f), ke8 = _mm_set1_epi8(static_cast<char>(0xe8)),
-                ke9 = _mm_set1_epi8(static_cast<char>(0xe9)),
+                kfe = _mm_set1_epi8(static_cast<char>(0xfe)),
                 keb = _mm_set1_epi8(static_cast<char>(0xeb)),
                 ke3 = _mm_set1_epi8(static_cast<char>(0xe3)),
                 kcd = _mm_set1_epi8(static_cast<char>(0xcd)),
-                kf0 = _mm_set1_epi8(static_cast<char>(0xf0)), k70 = _mm_set1_epi8(0x70);
-  for (; i + 16 <= c.end; i += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, k0f), _mm_cmpeq_epi8(v, ke8));
-    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, ke9));
-    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, keb));
-    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, ke3));
-    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, kcd));
-    m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_and_si128(v, kf0), k70));
+                k80 = _mm_set1_epi8(static_cast<char>(0x80)),
+                kf0 = _mm_set1_epi8(static_cast<char>(0xf0)), k70 = _mm_set1_epi8(0x70),
+                k05 = _mm_set1_epi8(0x05), k34 = _mm_set1_epi8(0x34), k2 = _mm_set1_epi8(2),
+                k5 = _mm_set1_epi8(5), k6 = _mm_set1_epi8(6), k16 = _mm_set1_epi8(16);
+  // Lane k: the low byte of the address r.vaddr + i + k.
+  __m128i pos = _mm_add_epi8(_mm_set1_epi8(static_cast<char>(r.vaddr + i)),
+                             _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+  // Target aligned: (pos + len + low byte of the displacement) & mask == 0.
+  auto aligned = [&](__m128i disp, __m128i len) {
+    return _mm_cmpeq_epi8(_mm_and_si128(_mm_add_epi8(_mm_add_epi8(pos, len), disp), align), zero);
+  };
+  for (; i + 16 <= c.end && i + 18 <= r.bytes.size(); i += 16, pos = _mm_add_epi8(pos, k16)) {
+    const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 1));
+    const __m128i v2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 2));
+    // E8/E9 rel32 (disp low byte at +1), EB/E3/7x rel8 (at +1), 0F 8x
+    // rel32 (at +2); 0F 05, 0F 34, CD 80.
+    const __m128i rel32 = _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(v0, kfe), ke8), aligned(v1, k5));
+    const __m128i rel8_op = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v0, keb), _mm_cmpeq_epi8(v0, ke3)),
+        _mm_cmpeq_epi8(_mm_and_si128(v0, kf0), k70));
+    const __m128i rel8 = _mm_and_si128(rel8_op, aligned(v1, k2));
+    const __m128i escaped = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v1, k05), _mm_cmpeq_epi8(v1, k34)),
+        _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(v1, kf0), k80), aligned(v2, k6)));
+    const __m128i escape = _mm_and_si128(_mm_cmpeq_epi8(v0, k0f), escaped);
+    const __m128i int80 = _mm_and_si128(_mm_cmpeq_epi8(v0, kcd), _mm_cmpeq_epi8(v1, k80));
+    const __m128i m = _mm_or_si128(_mm_or_si128(rel32, rel8), _mm_or_si128(escape, int80));
     for (auto bits = static_cast<unsigned>(_mm_movemask_epi8(m)); bits != 0; bits &= bits - 1) {
       IndexX86At(r, i + static_cast<std::size_t>(__builtin_ctz(bits)), entries, sys, hits);
     }
@@ -334,6 +372,72 @@ std::vector<BranchHit> FindAddressReferences(
 
 namespace {
 
+#if defined(__SSE2__)
+// FindCodeReferences' x86 SIMD loop for a handful of addresses (what
+// ResolveGlobals asks: the one to three variables that hold syscall
+// numbers). Every check `at` makes needs a low byte to match: an absolute
+// word or 64-bit immediate equals an address, so its first byte is the
+// address's low byte; a rip-relative target (position + 4 + disp + k,
+// k in {0, 1, 2, 4}) equals one, so the position's low byte + 4 + the
+// displacement's first byte lies in [a - 4, a] (mod 256) for an address a.
+// Those byte tests rule out all but ~1% of positions, where a range test
+// on the addresses' whole span would pass most rip-relative operands into
+// the binary's data. Returns false (and does nothing) for more addresses
+// than is worth it; else runs `at` at every position of [*i, c.end) that
+// can match, up to where the loop's loads stop, and advances *i there.
+template <typename At>
+bool CodeRefsFewX86(const Region& r, const IndexChunk& c, std::span<const std::uint64_t> addrs,
+                    bool rip, const At& at, std::size_t* i) {
+  constexpr std::size_t kMax = 8;
+  // Distinct low bytes: a (absolute) and a - 4 (the rip window's start).
+  std::uint8_t direct[kMax], window[kMax];
+  std::size_t nd = 0, nw = 0;
+  auto add = [](std::uint8_t* to, std::size_t* n, std::uint64_t v) {
+    const auto b = static_cast<std::uint8_t>(v);
+    if (std::find(to, to + *n, b) != to + *n) return true;
+    if (*n == kMax) return false;
+    to[(*n)++] = b;
+    return true;
+  };
+  for (std::uint64_t a : addrs) {
+    if (!add(direct, &nd, a) || !add(window, &nw, a - 4)) return false;
+  }
+  __m128i dv[kMax], wv[kMax];
+  for (std::size_t k = 0; k < nd; ++k) dv[k] = _mm_set1_epi8(static_cast<char>(direct[k]));
+  for (std::size_t k = 0; k < nw; ++k) wv[k] = _mm_set1_epi8(static_cast<char>(window[k]));
+  const std::uint8_t* p = r.bytes.data();
+  const std::size_t n = r.bytes.size();
+  const __m128i kc7 = _mm_set1_epi8(static_cast<char>(0xc7)), k05 = _mm_set1_epi8(0x05),
+                k4 = _mm_set1_epi8(4), k16 = _mm_set1_epi8(16), zero = _mm_setzero_si128();
+  // Lane k: the low byte of r.vaddr + *i + k + 4 (the end of a disp32
+  // starting there).
+  __m128i pos = _mm_add_epi8(_mm_set1_epi8(static_cast<char>(r.vaddr + *i + 4)),
+                             _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+  std::size_t j = *i;
+  for (; j + 16 <= c.end && j + 19 <= n; j += 16, pos = _mm_add_epi8(pos, k16)) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j));
+    __m128i m = zero;
+    for (std::size_t k = 0; k < nd; ++k) m = _mm_or_si128(m, _mm_cmpeq_epi8(v, dv[k]));
+    if (rip) {
+      // t - (a - 4) <= 4 (unsigned bytes): saturating 4 off leaves zero.
+      const __m128i t = _mm_add_epi8(v, pos);
+      __m128i near = zero;
+      for (std::size_t k = 0; k < nw; ++k) {
+        near = _mm_or_si128(
+            near, _mm_cmpeq_epi8(_mm_subs_epu8(_mm_sub_epi8(t, wv[k]), k4), zero));
+      }
+      const __m128i modrm = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j - 1));
+      m = _mm_or_si128(m, _mm_and_si128(near, _mm_cmpeq_epi8(_mm_and_si128(modrm, kc7), k05)));
+    }
+    for (auto bits = static_cast<unsigned>(_mm_movemask_epi8(m)); bits != 0; bits &= bits - 1) {
+      at(j + static_cast<std::size_t>(__builtin_ctz(bits)));
+    }
+  }
+  *i = j;
+  return true;
+}
+#endif
+
 void CodeRefsChunk(const Program& program, const IndexChunk& c,
                    std::span<const std::uint64_t> addrs, std::vector<BranchHit>* out) {
   const std::uint64_t lo = addrs.front(), hi = addrs.back();
@@ -384,14 +488,14 @@ void CodeRefsChunk(const Program& program, const IndexChunk& c,
     };
     std::size_t i = c.begin;
 #if defined(__SSE2__)
-    // 16 positions at a time: a position needs the scalar checks only if a
-    // rip-relative ModRM byte precedes it or the 32-bit word there lies in
-    // [lo32, hi32] (which the 64-bit check needs too). Words at positions
-    // i+k+4j come from four unaligned loads at i+k; the unsigned range
-    // test is a signed compare after flipping the sign bit (SSE2 has no
-    // unsigned one).
-    if (same_upper) {
-      if (i == 0 && i < c.end && i + 4 <= n) at(i++);
+    if (i == 0 && i < c.end && i + 4 <= n) at(i++);  // the loops read p[i - 1]
+    // More addresses: 16 positions at a time, a position needs the scalar
+    // checks only if a rip-relative ModRM byte precedes it or the 32-bit
+    // word there lies in [lo32, hi32] (which the 64-bit check needs too).
+    // Words at positions i+k+4j come from four unaligned loads at i+k; the
+    // unsigned range test is a signed compare after flipping the sign bit
+    // (SSE2 has no unsigned one).
+    if (!CodeRefsFewX86(r, c, addrs, rip, at, &i) && same_upper) {
       const __m128i sign = _mm_set1_epi32(static_cast<int>(0x80000000u));
       const __m128i vlo = _mm_set1_epi32(static_cast<int>(lo32));
       const __m128i vmax = _mm_set1_epi32(static_cast<int>(span32 ^ 0x80000000u));

@@ -113,12 +113,16 @@ TEST_P(CodeRefsTest, MatchesTheNaiveDefinition) {
   const auto [seed, threads] = GetParam();
   // Sizes straddle the 1 MiB chunks and the 16-byte SIMD blocks; address
   // sets: close together (one 32-bit window), spread over the upper half
-  // boundary (the scalar path), and near the code (rip-relative only).
+  // boundary, near the code (rip-relative only), and many.
   const std::uint64_t vaddr = 0x401000 + seed % 7;
   const std::vector<std::vector<std::uint64_t>> sets = {
       {0x158f6e0, 0x158f6e8, 0x16bf500},
       {0xfffff000, 0x100000010},
       {vaddr + 0x40, vaddr + 0x1234, 0x7fffffff},
+      // More than the few-address byte filter takes (CodeRefsFewX86): the
+      // range test over one 32-bit window.
+      {0x158f6e0, 0x158f6e8, 0x158f701, 0x158f7f3, 0x1590002, 0x15a0000, 0x15a0107, 0x15b0010,
+       0x15c0203, 0x15d0004, 0x16bf500},
   };
   for (std::size_t size : {std::size_t{4}, std::size_t{19}, std::size_t{4099},
                            std::size_t{(1u << 20) + 37}}) {
@@ -177,27 +181,69 @@ Hits NaiveBranchesX86(const Region& r, const std::vector<std::uint64_t>& entries
   return out;
 }
 
+// Plants direct branches to `entries` in f's code: CALL/JMP rel32, Jcc
+// rel32 and, where the entry is within reach, JMP/Jcc rel8.
+void PlantBranches(Fixture* f, const std::vector<std::uint64_t>& entries, std::mt19937* rng) {
+  const std::uint64_t vaddr = f->prog.code[0].vaddr;
+  for (int k = 0; k < 3000; ++k) {
+    const std::uint64_t t = entries[(*rng)() % entries.size()];
+    const std::size_t at = (*rng)() % (f->code.size() - 8);
+    auto rel32 = [&](std::size_t len) {
+      const auto d = static_cast<std::uint32_t>(t - (vaddr + at + len));
+      std::memcpy(&f->code[at + len - 4], &d, 4);
+    };
+    switch ((*rng)() % 4) {
+      case 0:
+        f->code[at] = (*rng)() % 2 ? 0xe8 : 0xe9;
+        rel32(5);
+        break;
+      case 1:
+        f->code[at] = 0x0f;
+        f->code[at + 1] = static_cast<std::uint8_t>(0x80 | (*rng)() % 16);
+        rel32(6);
+        break;
+      default: {  // rel8: an entry close after or before the position
+        const std::int64_t d = static_cast<std::int64_t>(t) - static_cast<std::int64_t>(vaddr + at + 2);
+        if (d < -128 || d > 127) break;
+        const std::uint8_t ops[] = {0xeb, 0xe3, 0x70, 0x75, 0x7f};
+        f->code[at] = ops[(*rng)() % sizeof(ops)];
+        f->code[at + 1] = static_cast<std::uint8_t>(d);
+        break;
+      }
+    }
+  }
+}
+
 // The one-pass index (SSE2 on x86-64, chunked over threads) against the
-// naive definitions.
+// naive definitions, with function entries on no common grid (some odd)
+// and on 16-, 32- and 64-byte grids (where the SIMD loop skips branches
+// whose target is off the grid: EntrySet::AlignMask), code at odd and
+// aligned addresses.
 TEST(CodeIndexTest, AgreesWithTheNaiveDefinitions) {
-  for (std::uint32_t seed : {7u, 8u}) {
-    Fixture f = MakeFixture(seed, (1u << 20) + 4133, 0x401003, {0x500000});
-    // Function entries every 0x40 bytes or so, some odd.
-    std::mt19937 rng(seed);
-    std::vector<std::uint64_t> entries;
-    for (std::uint64_t a = 0x401003; a < 0x401003 + f.code.size(); a += 16 + rng() % 100) {
-      entries.push_back(a);
-    }
-    for (std::size_t k = 0; k < entries.size(); ++k) {
-      const std::uint64_t end = k + 1 < entries.size() ? entries[k + 1] : 0x401003 + f.code.size();
-      f.prog.funcs.push_back(Function{entries[k], end, "f", 0});
-    }
-    for (int threads : {1, 2}) {
-      const CodeIndex index = CodeIndex::Build(f.prog, threads);
-      EXPECT_EQ(index.syscall_candidates(), NaiveSyscallsX86(f.prog.code[0]));
-      EXPECT_EQ(ToSet(index.BranchesTo(entries)), NaiveBranchesX86(f.prog.code[0], entries));
-      EXPECT_GT(index.branch_count(), 1000u);
-      EXPECT_FALSE(index.syscall_candidates().empty());
+  for (const std::uint64_t align : {1u, 16u, 32u, 64u}) {
+    for (const std::uint64_t vaddr : {std::uint64_t{0x401003}, std::uint64_t{0x401000}}) {
+      SCOPED_TRACE(testing::Message() << "align " << align << " vaddr " << std::hex << vaddr);
+      const auto seed = static_cast<std::uint32_t>(align + vaddr);
+      Fixture f = MakeFixture(seed, (1u << 20) + 4133, vaddr, {0x500000});
+      std::mt19937 rng(seed);
+      std::vector<std::uint64_t> entries;
+      for (std::uint64_t a = (vaddr + align - 1) / align * align; a < vaddr + f.code.size();
+           a += (16 + rng() % 100 + align - 1) / align * align) {
+        entries.push_back(a);
+      }
+      PlantBranches(&f, entries, &rng);
+      for (std::size_t k = 0; k < entries.size(); ++k) {
+        const std::uint64_t end = k + 1 < entries.size() ? entries[k + 1] : vaddr + f.code.size();
+        f.prog.funcs.push_back(Function{entries[k], end, "f", 0});
+      }
+      const Hits want = NaiveBranchesX86(f.prog.code[0], entries);
+      EXPECT_GT(want.size(), 2000u);
+      for (int threads : {1, 2}) {
+        const CodeIndex index = CodeIndex::Build(f.prog, threads);
+        EXPECT_EQ(index.syscall_candidates(), NaiveSyscallsX86(f.prog.code[0]));
+        EXPECT_EQ(ToSet(index.BranchesTo(entries)), want);
+        EXPECT_FALSE(index.syscall_candidates().empty());
+      }
     }
   }
 }

@@ -16,9 +16,13 @@
 
 namespace go2seccomp {
 
-// The threads worth starting on this machine (at least 1).
+// The threads worth starting on this machine (at least 1). Asked once per
+// process: glibc's get_nprocs, behind hardware_concurrency, opens and
+// reads /sys/devices/system/cpu/online on every call, and the analysis asks
+// before each parallel step (ten times on a Go binary).
 inline int HardwareThreads() {
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  static const int n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return n;
 }
 
 // fn(i, thread) for every i in [0, n); on the calling thread alone when
