@@ -194,6 +194,10 @@ class Analyzer {
   // Values of globals loaded as syscall numbers, for the ones nothing can
   // write (see ResolveGlobals).
   void ResolveGlobals();
+  // The steps of ResolveGlobals: what the functions `funcs` do to globals
+  // (their GlobalEffects, one list each), analysed on `threads` threads.
+  std::vector<std::vector<GlobalEffect>> AuditGlobals(const std::vector<std::uint32_t>& funcs,
+                                                      int threads) const;
   std::optional<std::uint64_t> ReadData(std::uint64_t addr, int size) const;
   // Whether a linear sweep of `f` starts an instruction at one of `cands`
   // (sorted, inside f), or meets bytes that do not decode before the last.
@@ -231,7 +235,16 @@ void Analyzer::AnalyzeFunctions(const std::vector<std::uint32_t>& funcs) {
   std::vector<FuncResult> out(funcs.size());
   std::vector<std::vector<Instruction>> scratch(threads);
   Env env(p_, wrapper_locs_, cfg_.track_args ? &summaries_ : nullptr);
-  ParallelFor(funcs.size(), threads, [&](std::size_t i, int t) {
+  // Biggest first: threads take the next item when they finish one, so a
+  // big function last (cmd/go: syscall.forkAndExecInChild1, ~40% of its
+  // round, sits near the end of the text) would leave the others idle.
+  std::vector<std::size_t> order(funcs.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto size = [&](std::size_t i) { return p_.funcs[funcs[i]].end - p_.funcs[funcs[i]].entry; };
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return size(a) > size(b); });
+  ParallelFor(order.size(), threads, [&](std::size_t k, int t) {
+    const std::size_t i = order[k];
     const Function& f = p_.funcs[funcs[i]];
     auto& insns = scratch[t];
     DecodeFunction(*decoder_, p_, f, &insns);
@@ -542,12 +555,16 @@ std::optional<std::uint64_t> Analyzer::ReadData(std::uint64_t addr, int size) co
 //    could then be written through).
 void Analyzer::ResolveGlobals() {
   std::set<std::pair<std::uint64_t, int>> wanted;
+  // Functions that load one of them: their code refers to it, so the byte
+  // scan below finds them too.
+  std::vector<std::uint32_t> readers;
   for (auto& [fi, res] : results_) {
     for (const SiteValue& s : res.sites) {
       if (s.nr.is_top()) continue;
       for (const Atom& a : s.nr) {
         if (a.kind == Atom::Kind::kGlobal) {
           wanted.insert({static_cast<std::uint64_t>(a.value), a.size});
+          if (readers.empty() || readers.back() != fi) readers.push_back(fi);
         }
       }
     }
@@ -586,11 +603,24 @@ void Analyzer::ResolveGlobals() {
       }
     }
   };
-  for (const BranchHit& h : FindAddressReferences(p_, addrs)) {
+  // The readers' audit (one big function, syscall.forkAndExecInChild1,
+  // is most of it) runs on a second thread while this one scans data and
+  // code for references; the functions only the scan finds follow.
+  const int threads = Threads();
+  std::vector<std::vector<GlobalEffect>> reader_effects;
+  std::thread reader_audit;
+  if (threads > 1) {
+    reader_audit = std::thread([&] { reader_effects = AuditGlobals(readers, 1); });
+  }
+  const std::vector<BranchHit> data_refs = FindAddressReferences(p_, addrs);
+  const std::vector<BranchHit> code_refs =
+      FindCodeReferences(p_, addrs, threads > 1 ? threads - 1 : 1);
+  if (reader_audit.joinable()) reader_audit.join();
+  for (const BranchHit& h : data_refs) {
     spoil(h.target, h.target + 1, fmt::format("its address is stored in data at {:#x}", h.site));
   }
   std::vector<std::uint32_t> funcs;
-  for (const BranchHit& ref : FindCodeReferences(p_, addrs, Threads())) {
+  for (const BranchHit& ref : code_refs) {
     const std::uint64_t site = ref.site;
     if (auto f = p_.FuncAt(site)) {
       funcs.push_back(static_cast<std::uint32_t>(*f));
@@ -601,17 +631,22 @@ void Analyzer::ResolveGlobals() {
   }
   std::sort(funcs.begin(), funcs.end());
   funcs.erase(std::unique(funcs.begin(), funcs.end()), funcs.end());
-  const int threads = Threads();
+  // Only what the scan found counts (a reader it missed would be a bug in
+  // the scan, not a reason to trust the variable).
   std::vector<std::vector<GlobalEffect>> effects(funcs.size());
-  std::vector<std::vector<Instruction>> scratch(threads);
-  Env env(p_, wrapper_locs_);
-  FlowConfig cfg = cfg_;
-  cfg.audit_globals = true;
-  ParallelFor(funcs.size(), threads, [&](std::size_t i, int t) {
-    const Function& f = p_.funcs[funcs[i]];
-    DecodeFunction(*decoder_, p_, f, &scratch[t]);
-    effects[i] = AnalyzeInstructions(scratch[t], f.entry, f.end, cfg, env).global_effects;
-  });
+  std::vector<std::uint32_t> rest;
+  for (std::size_t i = 0; i < funcs.size(); ++i) {
+    auto r = std::lower_bound(readers.begin(), readers.end(), funcs[i]);
+    if (!reader_effects.empty() && r != readers.end() && *r == funcs[i]) {
+      effects[i] = std::move(reader_effects[r - readers.begin()]);
+    } else {
+      rest.push_back(funcs[i]);
+    }
+  }
+  std::vector<std::vector<GlobalEffect>> rest_effects = AuditGlobals(rest, threads);
+  for (std::size_t i = 0, k = 0; i < funcs.size() && k < rest.size(); ++i) {
+    if (funcs[i] == rest[k]) effects[i] = std::move(rest_effects[k++]);
+  }
   // A store of known constants to exactly the variable leaves it a set of
   // constants: its initial value or one of those (32-bit Linux's init
   // functions set FcntlSyscall and fcntl64Syscall to SYS_FCNTL64).
@@ -653,6 +688,21 @@ void Analyzer::ResolveGlobals() {
       }
     }
   }
+}
+
+std::vector<std::vector<GlobalEffect>> Analyzer::AuditGlobals(
+    const std::vector<std::uint32_t>& funcs, int threads) const {
+  std::vector<std::vector<GlobalEffect>> effects(funcs.size());
+  std::vector<std::vector<Instruction>> scratch(std::max(threads, 1));
+  const Env env(p_, wrapper_locs_);
+  FlowConfig cfg = cfg_;
+  cfg.audit_globals = true;
+  ParallelFor(funcs.size(), threads, [&](std::size_t i, int t) {
+    const Function& f = p_.funcs[funcs[i]];
+    DecodeFunction(*decoder_, p_, f, &scratch[t]);
+    effects[i] = AnalyzeInstructions(scratch[t], f.entry, f.end, cfg, env).global_effects;
+  });
+  return effects;
 }
 
 // For each tracked (syscall, argument): the constants all its sites pass.

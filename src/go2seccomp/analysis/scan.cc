@@ -375,35 +375,42 @@ namespace {
 #if defined(__SSE2__)
 // FindCodeReferences' x86 SIMD loop for a handful of addresses (what
 // ResolveGlobals asks: the one to three variables that hold syscall
-// numbers). Every check `at` makes needs a low byte to match: an absolute
-// word or 64-bit immediate equals an address, so its first byte is the
-// address's low byte; a rip-relative target (position + 4 + disp + k,
-// k in {0, 1, 2, 4}) equals one, so the position's low byte + 4 + the
+// numbers). Every check `at` makes needs low bytes to match: an absolute
+// word or 64-bit immediate equals an address, so its first two bytes are
+// the address's low two bytes; a rip-relative target (position + 4 + disp
+// + k, k in {0, 1, 2, 4}) equals one, so the position's low byte + 4 + the
 // displacement's first byte lies in [a - 4, a] (mod 256) for an address a.
-// Those byte tests rule out all but ~1% of positions, where a range test
-// on the addresses' whole span would pass most rip-relative operands into
-// the binary's data. Returns false (and does nothing) for more addresses
+// Those byte tests rule out all but a few positions in a thousand, where a
+// range test on the addresses' whole span would pass most rip-relative
+// operands into the binary's data. Returns false (and does nothing) for more addresses
 // than is worth it; else runs `at` at every position of [*i, c.end) that
 // can match, up to where the loop's loads stop, and advances *i there.
 template <typename At>
 bool CodeRefsFewX86(const Region& r, const IndexChunk& c, std::span<const std::uint64_t> addrs,
                     bool rip, const At& at, std::size_t* i) {
   constexpr std::size_t kMax = 8;
-  // Distinct low bytes: a (absolute) and a - 4 (the rip window's start).
-  std::uint8_t direct[kMax], window[kMax];
+  // Distinct low 16 bits of a (absolute: both bytes must match) and low
+  // bytes of a - 4 (the rip window's start).
+  std::uint16_t direct[kMax];
+  std::uint8_t window[kMax];
   std::size_t nd = 0, nw = 0;
-  auto add = [](std::uint8_t* to, std::size_t* n, std::uint64_t v) {
-    const auto b = static_cast<std::uint8_t>(v);
-    if (std::find(to, to + *n, b) != to + *n) return true;
+  auto add = [](auto* to, std::size_t* n, auto v) {
+    if (std::find(to, to + *n, v) != to + *n) return true;
     if (*n == kMax) return false;
-    to[(*n)++] = b;
+    to[(*n)++] = v;
     return true;
   };
   for (std::uint64_t a : addrs) {
-    if (!add(direct, &nd, a) || !add(window, &nw, a - 4)) return false;
+    if (!add(direct, &nd, static_cast<std::uint16_t>(a)) ||
+        !add(window, &nw, static_cast<std::uint8_t>(a - 4))) {
+      return false;
+    }
   }
-  __m128i dv[kMax], wv[kMax];
-  for (std::size_t k = 0; k < nd; ++k) dv[k] = _mm_set1_epi8(static_cast<char>(direct[k]));
+  __m128i d0[kMax], d1[kMax], wv[kMax];
+  for (std::size_t k = 0; k < nd; ++k) {
+    d0[k] = _mm_set1_epi8(static_cast<char>(direct[k] & 0xff));
+    d1[k] = _mm_set1_epi8(static_cast<char>(direct[k] >> 8));
+  }
   for (std::size_t k = 0; k < nw; ++k) wv[k] = _mm_set1_epi8(static_cast<char>(window[k]));
   const std::uint8_t* p = r.bytes.data();
   const std::size_t n = r.bytes.size();
@@ -416,8 +423,11 @@ bool CodeRefsFewX86(const Region& r, const IndexChunk& c, std::span<const std::u
   std::size_t j = *i;
   for (; j + 16 <= c.end && j + 19 <= n; j += 16, pos = _mm_add_epi8(pos, k16)) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j));
+    const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j + 1));
     __m128i m = zero;
-    for (std::size_t k = 0; k < nd; ++k) m = _mm_or_si128(m, _mm_cmpeq_epi8(v, dv[k]));
+    for (std::size_t k = 0; k < nd; ++k) {
+      m = _mm_or_si128(m, _mm_and_si128(_mm_cmpeq_epi8(v, d0[k]), _mm_cmpeq_epi8(next, d1[k])));
+    }
     if (rip) {
       // t - (a - 4) <= 4 (unsigned bytes): saturating 4 off leaves zero.
       const __m128i t = _mm_add_epi8(v, pos);
