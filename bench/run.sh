@@ -11,8 +11,10 @@
 # size; io_scan (bench/io_scan.cc: map the file, one SIMD pass over its
 # executable bytes -- the floor); go2seccomp cold (empty library cache) and
 # warm (the cache filled by a previous run; the same for static binaries),
-# best of 3 wall-clock runs incl. process start, peak RSS of the warm run;
-# `go tool objdump BINARY > /dev/null` (best of 3 too) -- what the objdump-scraping tool
+# best of $G2S_BENCH_RUNS (default 7) wall-clock runs incl. process start
+# (a 2-vCPU VM's timings scatter by 30%: best of 3 was not stable to 10%),
+# peak RSS of the warm run;
+# `go tool objdump BINARY > /dev/null` (best of 3) -- what the objdump-scraping tool
 # spends before it even starts matching text -- and the ratios objdump/warm
 # and warm/io_scan. io_scan is $G2S_IO_SCAN, else next to GO2SECCOMP's
 # build tree (build/bench/io_scan).
@@ -74,12 +76,13 @@ fi
 [ ${#bins[@]} -gt 0 ] || { echo "no binaries (set G2S_CORPUS_DIR or pass paths)" >&2; exit 2; }
 GO=$(command -v go || true)
 TMPF=$(mktemp); LIBS=$(mktemp -d); trap 'rm -rf "$TMPF" "$LIBS"' EXIT
-# Best of 3 wall-clock runs of a command, in ms. The clock is bash's own
-# ($EPOCHREALTIME, bash 5): forking date(1) around a run would add a
-# process start to every figure.
-best3() {
-  local best=999999999 t0 t1 us
-  for i in 1 2 3; do
+RUNS=${G2S_BENCH_RUNS:-7}
+# Best of N wall-clock runs of a command (best N CMD...), in ms. The clock
+# is bash's own ($EPOCHREALTIME, bash 5): forking date(1) around a run
+# would add a process start to every figure.
+best() {
+  local n=$1 best=999999999 t0 t1 us; shift
+  for ((i = 0; i < n; i++)); do
     [ -n "${BEFORE:-}" ] && eval "$BEFORE"
     t0=${EPOCHREALTIME/[.,]/}; "$@" >/dev/null 2>&1; t1=${EPOCHREALTIME/[.,]/}
     us=$((10#$t1 - 10#$t0)); [ $us -lt $best ] && best=$us
@@ -91,20 +94,20 @@ printf '%-26s %6s %6s %7s %7s %7s %6s %7s %10s %9s %8s\n' binary MB read_ms io_m
   warm_ms RSS_MB RSS/sz objdump_ms obj/warm warm/io
 for b in "${bins[@]}"; do
   size=$(stat -c %s "$b")
-  read_ms=$(best3 cat "$b")
+  read_ms=$(best $RUNS cat "$b")
   io="-"
-  [ -x "$IOSCAN" ] && io=$(best3 "$IOSCAN" "$b")
+  [ -x "$IOSCAN" ] && io=$(best $RUNS "$IOSCAN" "$b")
   # Cold: an empty library cache each run; warm: the one a previous run filled.
-  cold=$(BEFORE='rm -rf "$LIBS/c"' best3 "$CLI" -q --runtime none --cache-dir "$LIBS/c" "$b" /dev/null)
+  cold=$(BEFORE='rm -rf "$LIBS/c"' best $RUNS "$CLI" -q --runtime none --cache-dir "$LIBS/c" "$b" /dev/null)
   rm -rf "$LIBS/w"; "$CLI" -q --runtime none --cache-dir "$LIBS/w" "$b" /dev/null >/dev/null 2>&1
-  warm=$(best3 "$CLI" -q --runtime none --cache-dir "$LIBS/w" "$b" /dev/null)
+  warm=$(best $RUNS "$CLI" -q --runtime none --cache-dir "$LIBS/w" "$b" /dev/null)
   /usr/bin/time -o "$TMPF" -f "%M" "$CLI" -q --runtime none --cache-dir "$LIBS/w" "$b" /dev/null \
     >/dev/null 2>&1
   rss=$(tail -1 "$TMPF")
   obj="-"; speed="-"
   if [ -n "$GO" ] && [ "${G2S_BENCH_NO_OBJDUMP:-}" != 1 ]; then
     if "$GO" tool objdump "$b" > /dev/null 2>&1; then  # also warms its build cache
-      obj=$(best3 "$GO" tool objdump "$b")
+      obj=$(best 3 "$GO" tool objdump "$b")
       speed=$(ratio "$obj" "$warm")
     else
       obj="fails"; speed="(stripped)"
@@ -117,7 +120,7 @@ for b in "${bins[@]}"; do
     "$(awk -v r=$rss 'BEGIN{print r/1024}')" "$(awk -v r=$rss -v s=$size 'BEGIN{printf "%.2fx", r*1024/s}')" \
     "$obj" "$speed" "$toio"
 done
-echo "(cores: $(nproc); load: $(cut -d' ' -f1-3 /proc/loadavg); *_ms: best of 3 wall-clock runs incl."
-echo " process start; cold = empty library cache, warm = filled by a previous run (dynamic"
+echo "(cores: $(nproc); load: $(cut -d' ' -f1-3 /proc/loadavg); *_ms: best of $RUNS wall-clock runs incl."
+echo " process start (objdump: best of 3); cold = empty library cache, warm = filled by a previous run (dynamic"
 echo " binaries: ld.so, libc, ... analysed or read back); io = map + one SIMD pass over the"
 echo " executable bytes; RSS of a warm run)"

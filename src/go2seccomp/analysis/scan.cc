@@ -57,16 +57,36 @@ class EntrySet {
     // PLT entries standing for wrappers in other libraries.
     for (const auto& [entry, locs] : p.external_wrappers) Add(entry);
     std::sort(others_.begin(), others_.end());
+    std::uint64_t all_bits = grid_bits_;
+    for (std::uint64_t a : others_) {
+      all_bits |= a;
+      const auto low = static_cast<std::uint8_t>(a);
+      if (std::find(odd_.begin(), odd_.begin() + num_odd_, low) != odd_.begin() + num_odd_) continue;
+      if (num_odd_ == kMaxOdd) {
+        // Too many to test one by one: one alignment for all entries.
+        grid_bits_ = all_bits;
+        for (std::uint64_t b : others_) grid_bits_ |= b;
+        num_odd_ = 0;
+        break;
+      }
+      odd_[num_odd_++] = low;
+    }
   }
-  // The largest power of two (at most 256) that divides every entry,
-  // minus one: a branch whose target has any of these bits set reaches no
-  // entry. Go's linker aligns amd64 functions to 32 bytes
-  // (cmd/link/internal/amd64 funcAlign), so this rules out 31 of 32
-  // random rel8/rel32 displacements before any lookup.
+  // A branch target t can be an entry only if t & AlignMask() == 0 or t's
+  // low byte is one of OddLowBytes(). AlignMask is the largest power of
+  // two (at most 256) dividing every entry on the 16-byte grid, minus one:
+  // Go's linker aligns amd64 functions to 32 bytes
+  // (cmd/link/internal/amd64 funcAlign), which rules out 31 of 32 random
+  // rel8/rel32 displacements before any lookup. The few entries off that
+  // grid are tested by their low byte: a cgo binary's C code has gcc's
+  // split-off `.cold` parts at any address (x_cgo_munmap.cold), and one
+  // of them must not take the filter away from all the others.
   std::uint8_t AlignMask() const {
-    const std::uint64_t bits = low_bits_ | 256;
+    const std::uint64_t bits = grid_bits_ | 256;
     return static_cast<std::uint8_t>((bits & (~bits + 1)) - 1);
   }
+  static constexpr std::size_t kMaxOdd = 4;
+  std::span<const std::uint8_t> OddLowBytes() const { return {odd_.data(), num_odd_}; }
   bool Has(std::uint64_t a) const {
     if (a % kSlot == 0) {
       if (const Bits* b = Find(a)) {
@@ -91,9 +111,9 @@ class EntrySet {
     return nullptr;
   }
   void Add(std::uint64_t a) {
-    low_bits_ |= a;
     Bits* b = a % kSlot == 0 ? const_cast<Bits*>(Find(a)) : nullptr;
     if (b != nullptr) {
+      grid_bits_ |= a;
       const std::uint64_t slot = (a - b->lo) / kSlot;
       b->words[slot / 64] |= std::uint64_t{1} << (slot % 64);
     } else {
@@ -102,7 +122,9 @@ class EntrySet {
   }
   std::vector<Bits> regions_;
   std::vector<std::uint64_t> others_;
-  std::uint64_t low_bits_ = 0;  // every entry ORed together
+  std::uint64_t grid_bits_ = 0;  // the entries in regions_ ORed together
+  std::array<std::uint8_t, kMaxOdd> odd_{};  // distinct low bytes of others_
+  std::size_t num_odd_ = 0;
 };
 
 struct IndexChunk {
@@ -166,7 +188,7 @@ void IndexX86(const IndexChunk& c, const EntrySet& entries, std::vector<std::uin
 #if defined(__SSE2__)
   // 16 positions at a time, visiting only those where IndexX86At can find
   // something: a syscall-entry opcode pair, or a branch opcode whose
-  // target is aligned like every entry (EntrySet::AlignMask). The target's
+  // target may be an entry (EntrySet::AlignMask, OddLowBytes). The target's
   // low byte is the position's low byte plus the instruction length plus
   // the displacement's low byte, so byte arithmetic decides alignment
   // without decoding the displacement. (Without the alignment test about
@@ -187,9 +209,16 @@ void IndexX86(const IndexChunk& c, const EntrySet& entries, std::vector<std::uin
   // Lane k: the low byte of the address r.vaddr + i + k.
   __m128i pos = _mm_add_epi8(_mm_set1_epi8(static_cast<char>(r.vaddr + i)),
                              _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
-  // Target aligned: (pos + len + low byte of the displacement) & mask == 0.
+  const std::span<const std::uint8_t> odd = entries.OddLowBytes();
+  __m128i oddv[EntrySet::kMaxOdd];
+  for (std::size_t k = 0; k < odd.size(); ++k) oddv[k] = _mm_set1_epi8(static_cast<char>(odd[k]));
+  // The target's low byte t = pos + len + low byte of the displacement:
+  // t & mask == 0, or t one of the odd entries' low bytes.
   auto aligned = [&](__m128i disp, __m128i len) {
-    return _mm_cmpeq_epi8(_mm_and_si128(_mm_add_epi8(_mm_add_epi8(pos, len), disp), align), zero);
+    const __m128i t = _mm_add_epi8(_mm_add_epi8(pos, len), disp);
+    __m128i ok = _mm_cmpeq_epi8(_mm_and_si128(t, align), zero);
+    for (std::size_t k = 0; k < odd.size(); ++k) ok = _mm_or_si128(ok, _mm_cmpeq_epi8(t, oddv[k]));
+    return ok;
   };
   for (; i + 16 <= c.end && i + 18 <= r.bytes.size(); i += 16, pos = _mm_add_epi8(pos, k16)) {
     const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));

@@ -217,13 +217,21 @@ void PlantBranches(Fixture* f, const std::vector<std::uint64_t>& entries, std::m
 // The one-pass index (SSE2 on x86-64, chunked over threads) against the
 // naive definitions, with function entries on no common grid (some odd)
 // and on 16-, 32- and 64-byte grids (where the SIMD loop skips branches
-// whose target is off the grid: EntrySet::AlignMask), code at odd and
-// aligned addresses.
+// whose target is off the grid: EntrySet::AlignMask), on a grid but for a
+// few (tested by their low bytes: EntrySet::OddLowBytes) or more than a
+// few, code at odd and aligned addresses.
 TEST(CodeIndexTest, AgreesWithTheNaiveDefinitions) {
-  for (const std::uint64_t align : {1u, 16u, 32u, 64u}) {
+  struct Grid {
+    std::uint64_t align;
+    std::size_t off_grid;  // entries added at odd addresses
+  };
+  for (const Grid grid : {Grid{1, 0}, Grid{16, 0}, Grid{32, 0}, Grid{64, 0}, Grid{32, 3},
+                          Grid{16, 6}}) {  // 6: more than the 4 tested one by one
+    const std::uint64_t align = grid.align;
     for (const std::uint64_t vaddr : {std::uint64_t{0x401003}, std::uint64_t{0x401000}}) {
-      SCOPED_TRACE(testing::Message() << "align " << align << " vaddr " << std::hex << vaddr);
-      const auto seed = static_cast<std::uint32_t>(align + vaddr);
+      SCOPED_TRACE(testing::Message() << "align " << align << " off grid " << grid.off_grid
+                                      << " vaddr " << std::hex << vaddr);
+      const auto seed = static_cast<std::uint32_t>(align + vaddr + grid.off_grid);
       Fixture f = MakeFixture(seed, (1u << 20) + 4133, vaddr, {0x500000});
       std::mt19937 rng(seed);
       std::vector<std::uint64_t> entries;
@@ -231,7 +239,16 @@ TEST(CodeIndexTest, AgreesWithTheNaiveDefinitions) {
            a += (16 + rng() % 100 + align - 1) / align * align) {
         entries.push_back(a);
       }
+      // gcc's `.cold` parts: entries 2 bytes after an aligned one, each
+      // with its own low byte.
+      std::vector<std::uint64_t> odd;
+      for (std::size_t k = 0; k < grid.off_grid; ++k) {
+        odd.push_back(entries[100 + 211 * k] + 2 + 2 * k);
+      }
       PlantBranches(&f, entries, &rng);
+      if (!odd.empty()) PlantBranches(&f, odd, &rng);
+      entries.insert(entries.end(), odd.begin(), odd.end());
+      std::sort(entries.begin(), entries.end());
       for (std::size_t k = 0; k < entries.size(); ++k) {
         const std::uint64_t end = k + 1 < entries.size() ? entries[k + 1] : vaddr + f.code.size();
         f.prog.funcs.push_back(Function{entries[k], end, "f", 0});
