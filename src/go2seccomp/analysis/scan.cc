@@ -324,15 +324,22 @@ std::size_t CodeIndex::branch_count() const {
 // The site lies in the chunk (under 1 MB = 2^20 from its base) and every
 // branch the index records is pc-relative with a reach far below 2^43
 // bytes (x86 rel32, arm64 imm26 * 4, arm imm24 * 4), so both fit.
+namespace {
+constexpr int kSiteBits = 20;
+static_assert(kChunk == std::size_t{1} << kSiteBits, "a site offset covers one chunk");
+// A packed branch's site offset from its chunk's base.
+std::uint64_t SiteOffset(std::uint64_t w) { return w & ((std::uint64_t{1} << kSiteBits) - 1); }
+}  // namespace
+
 void CodeIndex::ChunkBranches::Add(std::uint64_t site, std::uint64_t target) {
-  const std::uint64_t delta = (target - site) & ((std::uint64_t{1} << 44) - 1);
-  packed.push_back((site - base) | delta << 20);
+  const std::uint64_t delta = (target - site) & ((std::uint64_t{1} << (64 - kSiteBits)) - 1);
+  packed.push_back((site - base) | delta << kSiteBits);
 }
 
 BranchHit CodeIndex::ChunkBranches::At(std::size_t k) const {
   const std::uint64_t w = packed[k];
-  const std::uint64_t site = base + (w & ((std::uint64_t{1} << 20) - 1));
-  const std::uint64_t delta = static_cast<std::uint64_t>(SignExtend(w >> 20, 44));
+  const std::uint64_t site = base + SiteOffset(w);
+  const std::uint64_t delta = static_cast<std::uint64_t>(SignExtend(w >> kSiteBits, 64 - kSiteBits));
   return BranchHit{site, site + delta};
 }
 
@@ -365,7 +372,7 @@ std::vector<BranchHit> CodeIndex::BranchesFrom(std::uint64_t lo, std::uint64_t h
   for (; chunk != branches_.end() && chunk->base < hi; ++chunk) {
     const std::uint64_t from = lo > chunk->base ? lo - chunk->base : 0;
     auto first = std::partition_point(chunk->packed.begin(), chunk->packed.end(), [&](std::uint64_t w) {
-      return (w & ((std::uint64_t{1} << 20) - 1)) < from;
+      return SiteOffset(w) < from;
     });
     for (auto k = static_cast<std::size_t>(first - chunk->packed.begin()); k < chunk->packed.size();
          ++k) {
