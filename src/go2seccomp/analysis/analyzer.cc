@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <numeric>
 #include <thread>
 #include <unordered_map>
 
@@ -239,7 +240,7 @@ void Analyzer::AnalyzeFunctions(const std::vector<std::uint32_t>& funcs) {
   // big function last (cmd/go: syscall.forkAndExecInChild1, ~40% of its
   // round, sits near the end of the text) would leave the others idle.
   std::vector<std::size_t> order(funcs.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::iota(order.begin(), order.end(), std::size_t{0});
   auto size = [&](std::size_t i) { return p_.funcs[funcs[i]].end - p_.funcs[funcs[i]].entry; };
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return size(a) > size(b); });
@@ -608,14 +609,18 @@ void Analyzer::ResolveGlobals() {
   // code for references; the functions only the scan finds follow.
   const int threads = Threads();
   std::vector<std::vector<GlobalEffect>> reader_effects;
-  std::thread reader_audit;
-  if (threads > 1) {
-    reader_audit = std::thread([&] { reader_effects = AuditGlobals(readers, 1); });
+  std::vector<BranchHit> data_refs, code_refs;
+  {
+    auto audit_readers = [&] { reader_effects = AuditGlobals(readers, 1); };
+    std::jthread reader_audit;  // joins when the block ends, also on a throw
+    if (threads > 1) {
+      reader_audit = std::jthread(audit_readers);
+    } else {
+      audit_readers();
+    }
+    data_refs = FindAddressReferences(p_, addrs);
+    code_refs = FindCodeReferences(p_, addrs, std::max(threads - 1, 1));
   }
-  const std::vector<BranchHit> data_refs = FindAddressReferences(p_, addrs);
-  const std::vector<BranchHit> code_refs =
-      FindCodeReferences(p_, addrs, threads > 1 ? threads - 1 : 1);
-  if (reader_audit.joinable()) reader_audit.join();
   for (const BranchHit& h : data_refs) {
     spoil(h.target, h.target + 1, fmt::format("its address is stored in data at {:#x}", h.site));
   }
@@ -637,7 +642,7 @@ void Analyzer::ResolveGlobals() {
   std::vector<std::uint32_t> rest;
   for (std::size_t i = 0; i < funcs.size(); ++i) {
     auto r = std::lower_bound(readers.begin(), readers.end(), funcs[i]);
-    if (!reader_effects.empty() && r != readers.end() && *r == funcs[i]) {
+    if (r != readers.end() && *r == funcs[i]) {
       effects[i] = std::move(reader_effects[r - readers.begin()]);
     } else {
       rest.push_back(funcs[i]);

@@ -57,14 +57,11 @@ class EntrySet {
     // PLT entries standing for wrappers in other libraries.
     for (const auto& [entry, locs] : p.external_wrappers) Add(entry);
     std::sort(others_.begin(), others_.end());
-    std::uint64_t all_bits = grid_bits_;
     for (std::uint64_t a : others_) {
-      all_bits |= a;
       const auto low = static_cast<std::uint8_t>(a);
       if (std::find(odd_.begin(), odd_.begin() + num_odd_, low) != odd_.begin() + num_odd_) continue;
       if (num_odd_ == kMaxOdd) {
         // Too many to test one by one: one alignment for all entries.
-        grid_bits_ = all_bits;
         for (std::uint64_t b : others_) grid_bits_ |= b;
         num_odd_ = 0;
         break;
@@ -74,7 +71,8 @@ class EntrySet {
   }
   // A branch target t can be an entry only if t & AlignMask() == 0 or t's
   // low byte is one of OddLowBytes(). AlignMask is the largest power of
-  // two (at most 256) dividing every entry on the 16-byte grid, minus one:
+  // two (at most 256) dividing every entry on the 16-byte grid (every
+  // entry, when more than kMaxOdd low bytes lie off it), minus one:
   // Go's linker aligns amd64 functions to 32 bytes
   // (cmd/link/internal/amd64 funcAlign), which rules out 31 of 32 random
   // rel8/rel32 displacements before any lookup. The few entries off that
@@ -122,7 +120,7 @@ class EntrySet {
   }
   std::vector<Bits> regions_;
   std::vector<std::uint64_t> others_;
-  std::uint64_t grid_bits_ = 0;  // the entries in regions_ ORed together
+  std::uint64_t grid_bits_ = 0;  // the entries AlignMask covers, ORed together
   std::array<std::uint8_t, kMaxOdd> odd_{};  // distinct low bytes of others_
   std::size_t num_odd_ = 0;
 };
@@ -321,9 +319,6 @@ std::size_t CodeIndex::branch_count() const {
   return n;
 }
 
-// The site lies in the chunk (under 1 MB = 2^20 from its base) and every
-// branch the index records is pc-relative with a reach far below 2^43
-// bytes (x86 rel32, arm64 imm26 * 4, arm imm24 * 4), so both fit.
 namespace {
 constexpr int kSiteBits = 20;
 static_assert(kChunk == std::size_t{1} << kSiteBits, "a site offset covers one chunk");
@@ -331,6 +326,9 @@ static_assert(kChunk == std::size_t{1} << kSiteBits, "a site offset covers one c
 std::uint64_t SiteOffset(std::uint64_t w) { return w & ((std::uint64_t{1} << kSiteBits) - 1); }
 }  // namespace
 
+// The site lies in the chunk (under 1 MB = 2^20 from its base) and every
+// branch the index records is pc-relative with a reach far below 2^43
+// bytes (x86 rel32, arm64 imm26 * 4, arm imm24 * 4), so both fit.
 void CodeIndex::ChunkBranches::Add(std::uint64_t site, std::uint64_t target) {
   const std::uint64_t delta = (target - site) & ((std::uint64_t{1} << (64 - kSiteBits)) - 1);
   packed.push_back((site - base) | delta << kSiteBits);
@@ -418,9 +416,10 @@ namespace {
 // displacement's first byte lies in [a - 4, a] (mod 256) for an address a.
 // Those byte tests rule out all but a few positions in a thousand, where a
 // range test on the addresses' whole span would pass most rip-relative
-// operands into the binary's data. Returns false (and does nothing) for more addresses
-// than is worth it; else runs `at` at every position of [*i, c.end) that
-// can match, up to where the loop's loads stop, and advances *i there.
+// operands into the binary's data. Returns false (and does nothing) for
+// more addresses than is worth it; else runs `at` at every position of
+// [*i, c.end) that can match, up to where the loop's loads stop, and
+// advances *i there.
 template <typename At>
 bool CodeRefsFewX86(const Region& r, const IndexChunk& c, std::span<const std::uint64_t> addrs,
                     bool rip, const At& at, std::size_t* i) {
